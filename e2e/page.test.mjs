@@ -1,0 +1,167 @@
+// End-to-end test of the page: the built site (dist/) served on 127.0.0.1, driven in Debian's
+// Chromium by playwright-core. Run by scripts/test.sh (`node --test e2e/`).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const ROOT = new URL('../dist/', import.meta.url).pathname;
+const SHOTS = new URL('../target/e2e/', import.meta.url).pathname;
+const BASELINE = 0.15165;
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.png': 'image/png' };
+// The page must work under this policy (what an embedding site may impose).
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'";
+
+let server;
+let origin;
+let browser;
+
+before(async () => {
+  server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^\/+/, '');
+    const file = join(ROOT, path === '' || path.endsWith('/') ? join(path, 'index.html') : path);
+    if (!file.startsWith(ROOT)) { res.writeHead(403).end(); return; }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-security-policy': CSP });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+  });
+  await mkdir(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+// Opens the page with a query; collects console errors, host events, long tasks and requests.
+async function open(query, { viewport = { width: 1280, height: 900 } } = {}) {
+  const page = await browser.newPage({ viewport });
+  const errors = [];
+  const foreign = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  page.on('pageerror', (err) => errors.push(String(err)));
+  page.on('request', (req) => { if (!req.url().startsWith(origin)) foreign.push(req.url()); });
+  await page.addInitScript(() => {
+    window.__events = [];
+    window.addEventListener('message', (e) => { if (e.data && e.data.source === 'rnn-playground') window.__events.push(e.data); });
+    window.__longTasks = [];
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration }); })
+      .observe({ type: 'longtask', buffered: true });
+  });
+  await page.goto(`${origin}/index.html${query}`);
+  return { page, errors, foreign };
+}
+
+const events = (page, type) => page.evaluate((t) => window.__events.filter((e) => e.type === t), type);
+
+async function waitForEvent(page, type, timeout) {
+  await page.waitForFunction((t) => window.__events.some((e) => e.type === t || e.type === 'error'), type, { timeout, polling: 250 });
+  const errs = await events(page, 'error');
+  assert.equal(errs.length, 0, `the page reported an error: ${JSON.stringify(errs)}`);
+}
+
+test('the page loads without console errors and reports ready', async () => {
+  const { page, errors, foreign } = await open('');
+  await waitForEvent(page, 'ready', 60_000);
+  const [ready] = await events(page, 'ready');
+  assert.ok(['webgpu', 'flex', 'ndarray'].includes(ready.backend), JSON.stringify(ready));
+  assert.deepEqual(errors, []);
+  assert.deepEqual(foreign, [], 'no request leaves the page\'s origin');
+  await page.close();
+});
+
+test('m7 trains on the CPU from the URL, beats the baseline, and never blocks the page', async () => {
+  const { page, errors, foreign } = await open('?model=m7&hidden=32&epochs=2&backend=cpu&autostart=1');
+  await waitForEvent(page, 'ready', 60_000);
+  const trainingStart = await page.evaluate(() => performance.now());
+  await page.waitForFunction(() => window.__events.some((e) => e.type === 'epoch'), null, { timeout: 120_000 });
+  await page.screenshot({ path: join(SHOTS, 'training.png'), fullPage: true });
+  await waitForEvent(page, 'done', 240_000);
+  const epochs = await events(page, 'epoch');
+  assert.equal(epochs.length, 2);
+  for (const e of epochs) for (const k of ['epoch', 'train_loss', 'valid_loss', 'accuracy', 'seconds', 'backend']) assert.ok(k in e, `epoch event lacks ${k}`);
+  assert.ok(epochs[1].accuracy > BASELINE + 0.15, `accuracy ${epochs[1].accuracy} vs baseline ${BASELINE}`);
+  const [done] = await events(page, 'done');
+  assert.equal(done.accuracy, epochs[1].accuracy);
+  const longTasks = await page.evaluate((t0) => window.__longTasks.filter((t) => t.start > t0 && t.duration > 200), trainingStart);
+  assert.deepEqual(longTasks, [], 'no main-thread task over 200 ms while training');
+  await page.screenshot({ path: join(SHOTS, 'done.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  assert.deepEqual(foreign, []);
+  await page.close();
+});
+
+test('the WebGPU path trains a tiny config', async () => {
+  const { page, errors } = await open('?model=m6&hidden=8&bs=64&bptt=4&epochs=1&backend=webgpu&autostart=1');
+  await waitForEvent(page, 'ready', 60_000);
+  await page.waitForFunction(() => Number(document.body.dataset.steps) >= 8 || document.querySelector('#run-error:not([hidden])'), null, { timeout: 240_000, polling: 500 });
+  const backend = await page.locator('#backend').textContent();
+  assert.match(backend, /WebGPU/, `backend shown: ${backend}`);
+  assert.equal(await page.locator('#run-error').isHidden(), true, await page.locator('#run-error').textContent());
+  const losses = await page.evaluate(() => JSON.parse(document.body.dataset.losses));
+  assert.ok(losses.every(Number.isFinite), JSON.stringify(losses));
+  await page.click('#pause');
+  await page.screenshot({ path: join(SHOTS, 'webgpu.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the URL round-trips every setting', async () => {
+  const query = 'model=m6&cell=gru&hidden=48&layers=3&bptt=8&every=1&stateful=1&reset=0&dropout=0.2&ar=1.5&tar=0.5&tie=1&edrop=0.1&wdrop=0.2&lr=0.005&wd=0.05&epochs=3&bs=32&mom_high=0.9&mom_low=0.8&clip=2&shuffle=1&seed=7&backend=cpu';
+  const { page, errors } = await open(`?${query}`);
+  await waitForEvent(page, 'ready', 60_000);
+  const back = new URLSearchParams(await page.evaluate(() => location.search));
+  for (const [k, v] of new URLSearchParams(query)) assert.equal(back.get(k), v, `setting ${k}`);
+  assert.equal(await page.locator('#ctl-cell').inputValue(), 'gru');
+  assert.equal(await page.locator('#ctl-tie').isChecked(), true);
+  // A changed control is written back to the URL.
+  await page.locator('#ctl-bptt').fill('12');
+  await page.locator('#ctl-bptt').dispatchEvent('change');
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('bptt') === '12');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('embed mode shows only the listed controls', async () => {
+  const { page, errors } = await open('?model=m7&embed=1&controls=tie,bptt', { viewport: { width: 800, height: 600 } });
+  await waitForEvent(page, 'ready', 60_000);
+  const visible = await page.$$eval('.control', (rows) => rows.filter((r) => r.offsetParent !== null).map((r) => r.dataset.key));
+  assert.deepEqual(visible.sort(), ['bptt', 'tie']);
+  assert.equal(await page.locator('#experiments-title').isVisible(), false);
+  await page.screenshot({ path: join(SHOTS, 'embed.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('an invalid parameter shows a notice and the page still trains', async () => {
+  const { page, errors } = await open('?model=m7&hidden=-5&epochs=1&bs=256&backend=cpu&autostart=1');
+  await waitForEvent(page, 'ready', 60_000);
+  const notice = await page.locator('#notice').textContent();
+  assert.match(notice, /hidden/);
+  await waitForEvent(page, 'epoch', 240_000);
+  assert.equal(new URLSearchParams(await page.evaluate(() => location.search)).get('hidden'), '64');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a phone-sized screen gets one readable column', async () => {
+  const { page, errors } = await open('?model=m4', { viewport: { width: 390, height: 844 } });
+  await waitForEvent(page, 'ready', 60_000);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `page is ${overflow}px wider than the screen`);
+  await page.screenshot({ path: join(SHOTS, 'phone.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

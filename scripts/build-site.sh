@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the wasm package (pkg/) and assembles the static site in dist/.
+#   --pkg-only   build pkg/ and www/vendor only (Trunk's pre-build hook; Trunk copies the rest)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/tools.sh
+ensure_wasm_tools
+
+log "building the wasm package (pkg/)"
+# wasm-opt from npm's binaryen 132 is on PATH (node_modules/.bin); wasm-pack picks it up.
+wasm-pack build --target web --release --out-dir pkg --out-name rnn_playground
+
+log "vendoring uPlot into www/vendor"
+mkdir -p www/vendor
+cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css www/vendor/
+
+[ "${1:-}" = "--pkg-only" ] && exit 0
+
+rm -rf dist
+mkdir -p dist
+cp -r www/. dist/
+cp -r pkg dist/pkg
+rm -f dist/pkg/.gitignore
+log "site ready in dist/ ($(du -sh dist/pkg/rnn_playground_bg.wasm | cut -f1) wasm)"

@@ -1,0 +1,68 @@
+//! Choosing the device a run computes on. The CPU default is burn's flex backend or ndarray,
+//! whichever measured faster (BENCHMARKS.md); wgpu runs on Vulkan/Metal natively.
+
+use burn::tensor::{Device, DeviceKind};
+
+use crate::config::BackendChoice;
+
+/// The CPU backend a plain `cpu` choice gets (see BENCHMARKS.md, "CPU backend").
+pub const DEFAULT_CPU: BackendChoice = BackendChoice::Flex;
+
+/// A device for a CPU backend choice (`cpu` = the default one).
+pub fn cpu_device_for(choice: BackendChoice) -> Device {
+    match choice {
+        #[allow(deprecated)]
+        BackendChoice::Ndarray => Device::ndarray(),
+        BackendChoice::Flex => Device::flex(),
+        _ => cpu_device_for(DEFAULT_CPU),
+    }
+}
+
+/// The default CPU device.
+pub fn cpu_device() -> Device {
+    cpu_device_for(DEFAULT_CPU)
+}
+
+/// The backend's name as a person reads it.
+pub fn describe(choice: BackendChoice) -> &'static str {
+    match choice {
+        BackendChoice::Ndarray => "CPU (burn ndarray)",
+        BackendChoice::Flex => "CPU (burn flex)",
+        BackendChoice::Cpu | BackendChoice::Auto => describe(DEFAULT_CPU),
+        BackendChoice::Wgpu => "GPU (wgpu)",
+    }
+}
+
+/// A native device for a choice; `auto` and `wgpu` try wgpu first. Returns the device, the
+/// backend actually used, and why, when it differs from the request.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn native_device(
+    choice: BackendChoice,
+) -> Result<(Device, BackendChoice, Option<String>), String> {
+    match choice {
+        BackendChoice::Wgpu | BackendChoice::Auto => {
+            match std::panic::catch_unwind(|| Device::wgpu_options().device_kind(DeviceKind::DefaultDevice).init()) {
+                Ok(Ok(device)) => Ok((device, BackendChoice::Wgpu, None)),
+                Ok(Err(e)) if choice == BackendChoice::Auto => {
+                    Ok((cpu_device(), DEFAULT_CPU, Some(format!("wgpu unavailable ({e}); using the CPU"))))
+                }
+                Ok(Err(e)) => Err(format!(
+                    "wgpu could not start: {e}. Install a Vulkan driver (Debian: mesa-vulkan-drivers) or use --backend cpu"
+                )),
+                Err(_) if choice == BackendChoice::Auto => {
+                    Ok((cpu_device(), DEFAULT_CPU, Some("wgpu failed to start; using the CPU".into())))
+                }
+                Err(_) => Err("wgpu failed to start (no usable adapter). Install a Vulkan driver (Debian: mesa-vulkan-drivers) or use --backend cpu".into()),
+            }
+        }
+        other => Ok((
+            cpu_device_for(other),
+            if other == BackendChoice::Cpu {
+                DEFAULT_CPU
+            } else {
+                other
+            },
+            None,
+        )),
+    }
+}

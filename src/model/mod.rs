@@ -1,0 +1,109 @@
+//! The chapter's models: hand-written recurrent cells (one file each), the dropout used by the
+//! regularized model, and `ladder.rs`, the one configurable language model whose presets are the
+//! book's LMModel1..7.
+
+pub mod dropout;
+pub mod gru;
+pub mod ladder;
+pub mod lstm;
+pub mod rnn;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use rand::Rng;
+use rand::rngs::SmallRng;
+
+pub use ladder::{ForwardOutput, LanguageModel, Noise};
+
+/// The state one recurrent layer carries from step to step (and, when stateful, from batch to
+/// batch): the hidden state, plus the cell state for an LSTM.
+#[derive(Debug, Clone)]
+pub struct LayerState {
+    pub hidden: Tensor<2>,
+    pub cell: Option<Tensor<2>>,
+}
+
+impl LayerState {
+    /// The state cut from the graph that produced it (truncated BPTT) and from autodiff.
+    pub fn detached(self) -> Self {
+        LayerState {
+            hidden: self.hidden.detach().inner(),
+            cell: self.cell.map(|c| c.detach().inner()),
+        }
+    }
+}
+
+/// Draws initial weights on the host from a seeded generator, so every backend starts from the
+/// same numbers (PyTorch's default initialisations, which the book relies on).
+pub struct Init<'a> {
+    pub rng: &'a mut SmallRng,
+    pub device: &'a Device,
+}
+
+impl Init<'_> {
+    /// U(-bound, bound): nn.Linear, nn.RNN, nn.LSTM and nn.GRU use bound = 1/sqrt(fan).
+    pub fn uniform<const D: usize>(&mut self, shape: [usize; D], bound: f64) -> Tensor<D> {
+        let n = shape.iter().product();
+        let values: Vec<f32> = (0..n)
+            .map(|_| self.rng.random_range(-bound..bound) as f32)
+            .collect();
+        Tensor::from_data(TensorData::new(values, shape), self.device)
+    }
+
+    /// N(0, 1): nn.Embedding's initialisation.
+    pub fn normal<const D: usize>(&mut self, shape: [usize; D]) -> Tensor<D> {
+        let n = shape.iter().product();
+        let values: Vec<f32> = (0..n).map(|_| standard_normal(self.rng) as f32).collect();
+        Tensor::from_data(TensorData::new(values, shape), self.device)
+    }
+}
+
+/// Box-Muller transform: one standard normal draw.
+fn standard_normal(rng: &mut SmallRng) -> f64 {
+    let u1: f64 = rng.random_range(f64::EPSILON..1.0);
+    let u2: f64 = rng.random();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+/// Splits a projected sequence [batch, time, width] into one [batch, width] tensor per time step.
+pub(crate) fn time_steps(projected: Tensor<3>) -> Vec<Tensor<2>> {
+    let [batch, time, width] = projected.dims();
+    projected
+        .chunk(time, 1)
+        .into_iter()
+        .map(|t| t.reshape([batch, width]))
+        .collect()
+}
+
+/// x [batch, time, in] @ weight [in, out] + bias, for all time steps in one matrix product.
+pub(crate) fn project(x: Tensor<3>, weight: Tensor<2>, bias: Tensor<1>) -> Tensor<3> {
+    let [batch, time, width] = x.dims();
+    let out = weight.dims()[1];
+    (x.reshape([batch * time, width]).matmul(weight) + bias.unsqueeze()).reshape([batch, time, out])
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use burn::tensor::{Device, Tensor, TensorData};
+
+    pub fn device() -> Device {
+        crate::backend::cpu_device()
+    }
+
+    pub fn tensor<const D: usize>(values: &[f32], shape: [usize; D]) -> Tensor<D> {
+        Tensor::from_data(TensorData::new(values.to_vec(), shape), &device())
+    }
+
+    pub fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap()
+    }
+
+    pub fn assert_close(actual: &[f32], expected: &[f32], tol: f32) {
+        assert_eq!(actual.len(), expected.len());
+        for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+            assert!(
+                (a - e).abs() <= tol,
+                "element {i}: {a} vs {e} (all: {actual:?} vs {expected:?})"
+            );
+        }
+    }
+}

@@ -1,0 +1,365 @@
+// The page: binds the controls to the config, sends work to the training worker, and draws what
+// comes back. No training happens on this thread.
+import { SETTINGS, PAGE_KEYS, configToSettings, urlValue } from './settings.js';
+import { LossChart, EpochChart, GradChart, drawHeatmap, BASELINE } from './charts.js';
+import { EXPERIMENTS } from './experiments.js';
+
+const $ = (sel) => document.querySelector(sel);
+const params = new URLSearchParams(location.search);
+const embed = params.get('embed') === '1';
+const visibleControls = params.has('controls') ? params.get('controls').split(',').map((s) => s.trim()).filter(Boolean) : null;
+
+// ---- events to the host page (or to this window when not embedded) ----
+const host = window.parent !== window ? window.parent : window;
+function emit(type, payload = {}) {
+  host.postMessage({ source: 'rnn-playground', type, ...payload }, '*');
+}
+
+// ---- worker, with request/reply ----
+const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+let nextId = 0;
+const pending = new Map();
+function ask(type, payload = {}) {
+  const id = nextId++;
+  worker.postMessage({ type, id, ...payload });
+  return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+}
+function tell(type, payload = {}) {
+  worker.postMessage({ type, ...payload });
+}
+
+// ---- state ----
+let settings = null;       // the current settings, keyed like the URL
+let book = null;           // the book's per-epoch tables
+let run = null;            // { backend, config, started, steps, epochs, batchesPerEpoch }
+let ghost = null;          // a kept run, drawn grey
+const kept = [];           // rows of the comparison table
+let state = 'loading';     // loading | idle | training | paused | done | error
+
+const lossChart = new LossChart($('#loss-chart'));
+const epochChart = new EpochChart($('#epoch-chart'));
+const gradChart = new GradChart($('#grad-chart'));
+
+// ---- controls ----
+function buildControls() {
+  const groups = new Map();
+  for (const s of SETTINGS) {
+    if (!groups.has(s.group)) {
+      const fs = document.createElement('fieldset');
+      fs.innerHTML = `<legend>${s.group}</legend>`;
+      groups.set(s.group, fs);
+      $('#controls').append(fs);
+    }
+    const row = document.createElement('div');
+    row.className = 'control';
+    row.dataset.key = s.key;
+    const id = `ctl-${s.key}`;
+    let input;
+    if (s.kind === 'select') {
+      input = `<select id="${id}" aria-describedby="${id}-hint">${s.options.map(([v, l]) => `<option value="${v}">${l}</option>`).join('')}</select>`;
+    } else if (s.kind === 'toggle') {
+      input = `<input type="checkbox" id="${id}" role="switch" aria-describedby="${id}-hint">`;
+    } else {
+      input = `<input type="number" id="${id}" min="${s.min}" max="${s.max}" step="${s.step}" inputmode="decimal" aria-describedby="${id}-hint">`;
+    }
+    row.innerHTML = `<label for="${id}">${s.label}<span class="differs" hidden title="differs from the book's recipe">≠ book</span></label>${input}<small id="${id}-hint">${s.hint}</small>`;
+    groups.get(s.group).append(row);
+    const el = row.querySelector('input, select');
+    el.addEventListener('change', () => onControlChange(s.key, el));
+  }
+  if (visibleControls) {
+    for (const row of document.querySelectorAll('.control')) row.hidden = !visibleControls.includes(row.dataset.key);
+    for (const fs of document.querySelectorAll('#controls fieldset')) fs.hidden = ![...fs.querySelectorAll('.control')].some((r) => !r.hidden);
+  }
+}
+
+function controlValue(key, el) {
+  const s = SETTINGS.find((x) => x.key === key);
+  if (s.kind === 'toggle') return el.checked;
+  if (s.kind === 'number') return el.value === '' ? el.value : Number(el.value);
+  return el.value;
+}
+
+function showSettings(values, differences = []) {
+  for (const s of SETTINGS) {
+    const el = document.getElementById(`ctl-${s.key}`);
+    const v = values[s.key];
+    if (s.kind === 'toggle') el.checked = !!v;
+    else el.value = v;
+    el.closest('.control').querySelector('.differs').hidden = !differences.includes(s.key);
+  }
+}
+
+async function onControlChange(key, el) {
+  const previous = settings;
+  let next;
+  if (key === 'model') {
+    next = configToSettings(await ask('preset', { model: el.value }));
+    next.seed = settings.seed;
+    next.backend = settings.backend;
+  } else {
+    next = { ...settings, [key]: controlValue(key, el) };
+  }
+  try {
+    await applySettings(next);
+    $('#config-error').hidden = true;
+  } catch (error) {
+    $('#config-error').textContent = error.message;
+    $('#config-error').hidden = false;
+    settings = previous;
+    showSettings(settings);
+  }
+}
+
+async function applySettings(next) {
+  const described = await ask('describe', { settings: next });
+  settings = configToSettings(described.config);
+  showSettings(settings, described.differences);
+  $('#book-diff').textContent = described.differences.length
+    ? `Differs from the book's ${settings.model} recipe in: ${described.differences.join(', ')}`
+    : `The book's ${settings.model} recipe.`;
+  $('#param-count').textContent = described.paramCount.toLocaleString('en');
+  const query = new URLSearchParams(described.query);
+  for (const k of PAGE_KEYS) if (params.has(k)) query.set(k, params.get(k));
+  history.replaceState(null, '', `?${query}`);
+}
+
+// ---- run controls ----
+function setState(next) {
+  state = next;
+  document.body.dataset.state = next;
+  $('#train').disabled = next === 'loading' || next === 'training';
+  $('#train').textContent = next === 'paused' ? 'Resume' : 'Train';
+  $('#pause').disabled = next !== 'training';
+  $('#step').disabled = next === 'loading' || next === 'training' || next === 'done';
+  $('#reset').disabled = next === 'loading';
+  $('#keep').disabled = !(run && run.epochs.length);
+}
+
+function bookFor(model) {
+  return book && book.models[model] ? book.models[model].epochs : null;
+}
+
+function startCharts() {
+  const model = settings.model;
+  const batches = run ? run.batchesPerEpoch : 1;
+  lossChart.reset(bookFor(model), ghost ? ghost.losses : null, batches);
+  epochChart.reset(bookFor(model), ghost ? ghost.epochs : null, settings.epochs);
+}
+
+function train() {
+  if (state === 'paused') {
+    tell('resume');
+    setState('training');
+    return;
+  }
+  run = { steps: [], epochs: [], started: performance.now(), batchesPerEpoch: 1, backend: null };
+  $('#run-error').hidden = true;
+  startCharts();
+  setState('training');
+  tell('start', { config: settings });
+}
+
+function describeProgress(p) {
+  const done = p.step / Math.max(p.total_steps, 1);
+  $('#progress').value = done;
+  const phase = p.phase === 'valid' ? 'validating' : p.phase === 'done' ? 'finished' : 'training';
+  let eta = '';
+  if (run && p.step > 0 && p.phase !== 'done') {
+    const elapsed = (performance.now() - run.started) / 1000;
+    eta = ` · about ${Math.ceil(elapsed / done - elapsed)} s left`;
+  }
+  $('#progress-text').textContent = `Epoch ${Math.min(p.epoch + 1, p.epochs)} of ${p.epochs}, ${phase} batch ${p.batch} of ${p.batches}${eta}`;
+}
+
+// ---- worker messages ----
+worker.onmessage = ({ data }) => {
+  switch (data.type) {
+    case 'reply': {
+      const p = pending.get(data.id);
+      pending.delete(data.id);
+      if (data.error !== undefined) p.reject(new Error(data.error));
+      else p.resolve(data.result);
+      break;
+    }
+    case 'ready':
+      init();
+      break;
+    case 'status':
+      $('#progress-text').textContent = data.message;
+      break;
+    case 'created':
+      if (run) {
+        run.backend = data.backend;
+        run.config = data.config;
+        run.batchesPerEpoch = data.batchesPerEpoch;
+        startCharts();
+        gradChart.reset(data.groups);
+      }
+      $('#backend').textContent = data.backendDescription;
+      $('#backend').classList.toggle('fallback', !!data.backendReason);
+      $('#param-count').textContent = data.paramCount.toLocaleString('en');
+      break;
+    case 'progress':
+      if (!run) break;
+      run.steps.push(...data.steps);
+      run.epochs.push(...data.epochs);
+      lossChart.add(data.steps);
+      gradChart.add(data.steps);
+      if (data.epochs.length) {
+        epochChart.add(data.epochs);
+        for (const e of data.epochs) {
+          emit('epoch', { epoch: e.epoch, train_loss: e.train_loss, valid_loss: e.valid_loss, accuracy: e.accuracy, seconds: e.seconds, backend: run.backend });
+          addEpochRow(e);
+        }
+      }
+      describeProgress(data.progress);
+      document.body.dataset.steps = run.steps.length;
+      document.body.dataset.losses = JSON.stringify(run.steps.slice(-20).map((s) => s.loss));
+      break;
+    case 'paused':
+      setState('paused');
+      break;
+    case 'done': {
+      setState('done');
+      const last = run.epochs[run.epochs.length - 1];
+      if (last) emit('done', { epochs: run.epochs.length, train_loss: last.train_loss, valid_loss: last.valid_loss, accuracy: last.accuracy, seconds: run.epochs.reduce((a, e) => a + e.seconds, 0), backend: run.backend, config: settings });
+      $('#keep').disabled = false;
+      break;
+    }
+    case 'reset':
+      run = null;
+      $('#param-count').textContent = data.paramCount.toLocaleString('en');
+      $('#epoch-table tbody').replaceChildren();
+      $('#progress').value = 0;
+      $('#progress-text').textContent = 'Reset: fresh weights. Press Train.';
+      setState('idle');
+      break;
+    case 'error':
+      $('#run-error').textContent = data.message;
+      $('#run-error').hidden = false;
+      emit('error', { message: data.message });
+      setState(run && run.epochs.length ? 'done' : 'idle');
+      break;
+  }
+};
+worker.onerror = (event) => {
+  const message = `The training worker stopped: ${event.message || 'unknown error'}. The charts are kept; press Train to start again.`;
+  $('#run-error').textContent = message;
+  $('#run-error').hidden = false;
+  emit('error', { message });
+  setState('idle');
+};
+
+function addEpochRow(e) {
+  const bookRow = bookFor(settings.model)?.[e.epoch];
+  const tr = document.createElement('tr');
+  const f = (x) => (x === undefined || x === null ? '–' : x.toFixed(4));
+  tr.innerHTML = `<td>${e.epoch}</td><td>${f(e.train_loss)}</td><td>${f(e.valid_loss)}</td><td>${f(e.accuracy)}</td><td>${bookRow ? f(bookRow[3]) : '–'}</td><td>${e.seconds.toFixed(2)}</td>`;
+  $('#epoch-table tbody').append(tr);
+}
+
+// ---- compare ----
+function keepRun() {
+  if (!run || !run.epochs.length) return;
+  const last = run.epochs[run.epochs.length - 1];
+  ghost = { losses: run.steps.map((s) => s.loss), epochs: run.epochs.slice() };
+  const label = $('#book-diff').textContent.replace(/^Differs from the book's (m\d) recipe in: /, '$1 with ').replace(/^The book's (m\d) recipe\.$/, '$1 (book recipe)');
+  kept.push({ label, accuracy: last.accuracy, valid: last.valid_loss, seconds: run.epochs.reduce((a, e) => a + e.seconds, 0) / run.epochs.length, params: $('#param-count').textContent, backend: run.backend });
+  const tbody = $('#compare-table tbody');
+  tbody.replaceChildren(...kept.map((k) => {
+    const tr = document.createElement('tr');
+    tr.innerHTML = `<td>${k.label}</td><td>${k.params}</td><td>${k.valid.toFixed(4)}</td><td>${k.accuracy.toFixed(4)}</td><td>${k.seconds.toFixed(2)}</td><td>${k.backend}</td>`;
+    return tr;
+  }));
+  $('#compare').hidden = false;
+  startCharts();
+}
+
+// ---- explain ----
+async function predict() {
+  try {
+    const ranked = await ask('predict', { text: $('#predict-text').value });
+    $('#predictions').replaceChildren(...ranked.slice(0, 6).map(({ token, prob }) => {
+      const li = document.createElement('li');
+      li.innerHTML = `<span class="token">${token}</span><span class="bar" style="width:${(prob * 100).toFixed(1)}%"></span><span class="prob">${(prob * 100).toFixed(1)}%</span>`;
+      return li;
+    }));
+    const states = await ask('hidden', { text: $('#predict-text').value });
+    drawHeatmap($('#heatmap'), states);
+    $('#explain-error').hidden = true;
+  } catch (error) {
+    $('#explain-error').textContent = error.message;
+    $('#explain-error').hidden = false;
+  }
+}
+
+async function countOn() {
+  try {
+    const words = await ask('countOn', { prompt: $('#count-text').value, words: 24 });
+    $('#count-out').textContent = `${$('#count-text').value} ${words}`;
+    $('#explain-error').hidden = true;
+  } catch (error) {
+    $('#explain-error').textContent = error.message;
+    $('#explain-error').hidden = false;
+  }
+}
+
+// ---- guided experiments ----
+function buildExperiments() {
+  $('#experiments-list').replaceChildren(...EXPERIMENTS.map((x) => {
+    const li = document.createElement('li');
+    li.innerHTML = `<button type="button">${x.title}</button><p>${x.question}</p>`;
+    li.querySelector('button').addEventListener('click', async () => {
+      if (x.keepFirst && run && run.epochs.length) keepRun();
+      const base = configToSettings(await ask('preset', { model: x.settings.model }));
+      await applySettings({ ...base, seed: settings.seed, backend: settings.backend, ...x.settings });
+      $('#experiment-note').textContent = x.watch;
+      train();
+    });
+    return li;
+  }));
+}
+
+// ---- start ----
+async function init() {
+  try {
+    book = JSON.parse(await ask('book'));
+    buildControls();
+    buildExperiments();
+    const parsed = await ask('parseQuery', { query: location.search });
+    if (parsed.notices.length) {
+      $('#notice').textContent = `Some settings in the link were not valid and use their defaults: ${parsed.notices.join('; ')}`;
+      $('#notice').hidden = false;
+    }
+    await applySettings(configToSettings(parsed.config));
+    startCharts();
+    setState('idle');
+    $('#progress-text').textContent = 'Ready. Press Train.';
+    const backend = await ask('probeBackend', { backend: settings.backend });
+    $('#backend').textContent = backend.description;
+    $('#backend').classList.toggle('fallback', !!backend.reason);
+    emit('ready', { backend: backend.backend });
+    if (params.get('autostart') === '1') train();
+  } catch (error) {
+    $('#run-error').textContent = error.message;
+    $('#run-error').hidden = false;
+    emit('error', { message: error.message });
+  }
+}
+
+if (embed) document.body.classList.add('embed');
+$('#baseline').textContent = BASELINE.toFixed(4);
+$('#train').addEventListener('click', train);
+$('#pause').addEventListener('click', () => tell('pause'));
+$('#step').addEventListener('click', () => {
+  if (!run) { run = { steps: [], epochs: [], started: performance.now(), batchesPerEpoch: 1 }; startCharts(); tell('prepare', { config: settings }); }
+  tell('step');
+  setState('paused');
+});
+$('#reset').addEventListener('click', () => tell('reset'));
+$('#keep').addEventListener('click', keepRun);
+$('#controls').addEventListener('submit', (e) => e.preventDefault());
+$('#predict-form').addEventListener('submit', (e) => { e.preventDefault(); predict(); });
+$('#count-form').addEventListener('submit', (e) => { e.preventDefault(); countOn(); });
+setState('loading');

@@ -1,0 +1,156 @@
+// The training worker: owns the run, trains a few batches per turn, and posts progress to the
+// page. The page never blocks; between turns the worker reads its messages (pause, step, ...).
+import init, { Run, parseQuery, validateConfig, configToQuery, differencesFromBook, presetConfig, bookResults, countParams, probeBackend } from './pkg/rnn_playground.js';
+
+const ready = init();
+let run = null;
+let running = false;
+let generation = 0; // bumps on every new run, so a stale loop stops
+
+function post(type, payload = {}) {
+  self.postMessage({ type, ...payload });
+}
+
+function message(error) {
+  return error && error.message ? error.message : String(error);
+}
+
+// Batches per turn: enough to keep readbacks rare, few enough that pause answers quickly.
+function batchesPerTurn() {
+  return run && run.backend() === 'webgpu' ? 8 : 4;
+}
+
+async function turn(batches) {
+  const out = await run.advance(batches);
+  post('progress', out);
+  if (out.error) {
+    running = false;
+    post('error', { message: out.error, diverged: true });
+  } else if (out.done) {
+    running = false;
+    post('done', { history: run.history() });
+  }
+  return out;
+}
+
+async function loop(gen) {
+  while (running && gen === generation) {
+    // Turns share the queue with messages, so a prediction never meets a run mid-batch.
+    await enqueue(() => (running && gen === generation ? turn(batchesPerTurn()) : null));
+    // Let queued messages (pause, predict) run between turns.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+async function create(config) {
+  await ready;
+  generation += 1;
+  running = false;
+  if (run) {
+    run.free();
+    run = null;
+  }
+  post('status', { message: 'Compiling and preparing the model…' });
+  run = await Run.create(config);
+  post('created', {
+    backend: run.backend(),
+    backendDescription: run.backendDescription(),
+    backendReason: run.backendReason() ?? null,
+    paramCount: run.paramCount(),
+    config: run.config(),
+    batchesPerEpoch: run.batchesPerEpoch(),
+    groups: run.history().groups,
+  });
+}
+
+const handlers = {
+  async book() {
+    await ready;
+    return bookResults();
+  },
+  async parseQuery({ query }) {
+    await ready;
+    return parseQuery(query);
+  },
+  async describe({ settings }) {
+    await ready;
+    const config = validateConfig(settings);
+    return { config, query: configToQuery(settings), differences: differencesFromBook(settings), paramCount: countParams(settings) };
+  },
+  async preset({ model }) {
+    await ready;
+    return presetConfig(model);
+  },
+  async probeBackend({ backend }) {
+    await ready;
+    return probeBackend(backend);
+  },
+  async start({ config }) {
+    await create(config);
+    running = true;
+    loop(generation);
+  },
+  async prepare({ config }) {
+    await create(config);
+  },
+  async resume() {
+    if (!run || running) return;
+    running = true;
+    loop(generation);
+  },
+  async pause() {
+    running = false;
+    post('paused');
+  },
+  async step() {
+    if (!run) return;
+    running = false;
+    await turn(1);
+  },
+  async reset() {
+    running = false;
+    generation += 1;
+    if (run) run.reset();
+    post('reset', { paramCount: run ? run.paramCount() : 0 });
+  },
+  async predict({ text }) {
+    return run.predict(text);
+  },
+  async countOn({ prompt, words }) {
+    return run.countOn(prompt, words);
+  },
+  async hidden({ text }) {
+    return run.hiddenStates(text);
+  },
+};
+
+// Messages and training turns run one at a time, in order.
+let queue = Promise.resolve();
+function enqueue(task) {
+  const result = queue.then(task);
+  queue = result.catch(() => {});
+  return result;
+}
+
+self.onmessage = ({ data }) => {
+  if (data.type === 'pause') running = false; // answer a pause before the queued turn, too
+  enqueue(() => handle(data));
+};
+
+async function handle(data) {
+  const handler = handlers[data.type];
+  try {
+    if (!handler) throw new Error(`unknown message type ${JSON.stringify(data.type)}`);
+    if (data.id !== undefined && !run && ['predict', 'countOn', 'hidden'].includes(data.type)) {
+      throw new Error('no model yet: press Train first');
+    }
+    const result = await handler(data);
+    if (data.id !== undefined) post('reply', { id: data.id, result });
+  } catch (error) {
+    running = false;
+    if (data.id !== undefined) post('reply', { id: data.id, error: message(error) });
+    else post('error', { message: message(error) });
+  }
+}
+
+ready.then(() => post('ready')).catch((error) => post('error', { message: `the wasm module failed to load: ${message(error)}` }));
