@@ -8,7 +8,7 @@ ensure_wasm_tools
 
 log "building the wasm package (pkg/)"
 # wasm-opt from npm's binaryen 132 is on PATH (node_modules/.bin); wasm-pack picks it up.
-wasm-pack build --target web --release --out-dir pkg --out-name rnn_playground
+wasm-pack build --target web --release --out-dir pkg --out-name rnn_playground -- --no-default-features --features wgpu ${CARGO_EXTRA:-}
 
 log "vendoring uPlot into www/vendor"
 mkdir -p www/vendor

@@ -13,7 +13,8 @@ export TMPDIR="$PWD/target/tmp"
 rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
 
 log "native tests"
-cargo test --release --locked
+# No GPU here: the native tests build without the wgpu stack (the wasm build has it).
+cargo test --release --locked --no-default-features
 
 ensure_chromium
 ensure_wasm_tools
@@ -21,7 +22,7 @@ ensure_wasm_tools
 log "wasm tests in headless Chromium (CPU and WebGPU)"
 # Training tests take longer than wasm-bindgen-test's default 20 s; SwiftShader's WebGPU is slow.
 export WASM_BINDGEN_TEST_TIMEOUT=600
-wasm-pack test --headless --chrome --release -- --locked --test web
+wasm-pack test --headless --chrome --release -- --locked --no-default-features --features wgpu --test web
 
 log "page end-to-end test"
 bash scripts/build-site.sh

@@ -1,7 +1,10 @@
-//! Choosing the device a run computes on. The CPU default is burn's flex backend or ndarray,
-//! whichever measured faster (BENCHMARKS.md); wgpu runs on Vulkan/Metal natively.
+//! Choosing the device a run computes on. The CPU default is burn's flex backend, which measured
+//! faster than ndarray (BENCHMARKS.md); ndarray stays selectable natively. wgpu runs on
+//! Vulkan/Metal natively and on WebGPU in a browser.
 
-use burn::tensor::{Device, DeviceKind};
+use burn::tensor::Device;
+#[cfg(all(feature = "wgpu", not(target_arch = "wasm32")))]
+use burn::tensor::DeviceKind;
 
 use crate::config::BackendChoice;
 
@@ -11,6 +14,7 @@ pub const DEFAULT_CPU: BackendChoice = BackendChoice::Flex;
 /// A device for a CPU backend choice (`cpu` = the default one).
 pub fn cpu_device_for(choice: BackendChoice) -> Device {
     match choice {
+        #[cfg(feature = "ndarray")]
         #[allow(deprecated)]
         BackendChoice::Ndarray => Device::ndarray(),
         BackendChoice::Flex => Device::flex(),

@@ -511,6 +511,8 @@ impl RunConfig {
         Some(match key {
             "model" => self.model.name().into(),
             "cell" => self.cell.name().into(),
+            // The page says "webgpu"; `set` reads "wgpu" and "webgpu" alike.
+            "backend" if self.backend == BackendChoice::Wgpu => "webgpu".into(),
             "backend" => self.backend.name().into(),
             "hidden" => self.hidden.to_string(),
             "layers" => self.layers.to_string(),

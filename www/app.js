@@ -282,7 +282,9 @@ async function predict() {
     const ranked = await ask('predict', { text: $('#predict-text').value });
     $('#predictions').replaceChildren(...ranked.slice(0, 6).map(({ token, prob }) => {
       const li = document.createElement('li');
-      li.innerHTML = `<span class="token">${token}</span><span class="bar" style="width:${(prob * 100).toFixed(1)}%"></span><span class="prob">${(prob * 100).toFixed(1)}%</span>`;
+      li.innerHTML = `<span class="token">${token}</span><span class="bar-track"><span class="bar"></span></span><span class="prob">${(prob * 100).toFixed(1)}%</span>`;
+      // Set through the CSSOM: the page's CSP allows no inline style attributes.
+      li.querySelector('.bar').style.width = `${(prob * 100).toFixed(1)}%`;
       return li;
     }));
     const states = await ask('hidden', { text: $('#predict-text').value });

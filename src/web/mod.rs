@@ -62,6 +62,12 @@ fn has_navigator_gpu() -> bool {
         .unwrap_or(false)
 }
 
+#[cfg(not(feature = "wgpu"))]
+async fn webgpu_device() -> Result<Device, String> {
+    Err("WebGPU unavailable: this build has no wgpu backend".into())
+}
+
+#[cfg(feature = "wgpu")]
 async fn webgpu_device() -> Result<Device, String> {
     if let Some(device) = WEBGPU.with(|d| d.borrow().clone()) {
         return Ok(device);
@@ -94,8 +100,12 @@ async fn choose_device(
                 Some(format!("{why}; using the CPU")),
             )),
         },
-        BackendChoice::Cpu => Ok((cpu_device_for(DEFAULT_CPU), DEFAULT_CPU, None)),
-        other => Ok((cpu_device_for(other), other, None)),
+        BackendChoice::Ndarray => Ok((
+            cpu_device_for(DEFAULT_CPU),
+            DEFAULT_CPU,
+            Some("the browser build has no ndarray backend; using flex".into()),
+        )),
+        BackendChoice::Cpu | BackendChoice::Flex => Ok((cpu_device_for(DEFAULT_CPU), DEFAULT_CPU, None)),
     }
 }
 
