@@ -4,7 +4,10 @@
 use std::process::Command;
 
 fn cli(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rnn-playground")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_rnn-playground"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 #[test]
@@ -23,10 +26,20 @@ fn data_prints_the_books_facts() {
 
 #[test]
 fn jsonl_prints_one_object_per_epoch_and_a_summary() {
-    let out = cli(&["train", "--model", "m7", "--epochs", "2", "--hidden", "16", "--format", "jsonl", "--no-tie"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<serde_json::Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let out = cli(&[
+        "train", "--model", "m7", "--epochs", "2", "--hidden", "16", "--format", "jsonl",
+        "--no-tie",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 3);
     for (i, epoch) in lines[..2].iter().enumerate() {
         assert_eq!(epoch["epoch"], i);
@@ -54,7 +67,10 @@ fn bad_arguments_exit_2_with_the_setting_named() {
         let out = cli(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains(field) && stderr.contains("allowed"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(field) && stderr.contains("allowed"),
+            "{args:?}: {stderr}"
+        );
     }
     assert_eq!(cli(&["train", "--no-such-flag"]).status.code(), Some(2));
 }

@@ -169,7 +169,9 @@ function describeProgress(p) {
     const elapsed = (performance.now() - run.started) / 1000;
     eta = ` · about ${Math.ceil(elapsed / done - elapsed)} s left`;
   }
-  $('#progress-text').textContent = `Epoch ${Math.min(p.epoch + 1, p.epochs)} of ${p.epochs}, ${phase} batch ${p.batch} of ${p.batches}${eta}`;
+  $('#progress-text').textContent = p.phase === 'done'
+    ? `Finished ${p.epochs} epoch${p.epochs === 1 ? '' : 's'} (${p.total_steps} training batches).`
+    : `Epoch ${p.epoch + 1} of ${p.epochs}, ${phase} batch ${p.batch} of ${p.batches}${eta}`;
 }
 
 // ---- worker messages ----

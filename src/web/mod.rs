@@ -105,7 +105,9 @@ async fn choose_device(
             DEFAULT_CPU,
             Some("the browser build has no ndarray backend; using flex".into()),
         )),
-        BackendChoice::Cpu | BackendChoice::Flex => Ok((cpu_device_for(DEFAULT_CPU), DEFAULT_CPU, None)),
+        BackendChoice::Cpu | BackendChoice::Flex => {
+            Ok((cpu_device_for(DEFAULT_CPU), DEFAULT_CPU, None))
+        }
     }
 }
 
