@@ -35,19 +35,22 @@ def main():
     p.add_argument("--backends", default="flex,ndarray")
     p.add_argument("--models", default="m1,m2,m3,m4,m5,m6,m7")
     p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--seeds", default="", help="comma list: one run per seed (overrides --repeats)")
     p.add_argument("extra", nargs="*", help="extra CLI flags, after --")
     a = p.parse_args()
     if not CLI.exists():
         sys.exit(f"build first: cargo build --release ({CLI} missing)")
     backends, models = a.backends.split(","), a.models.split(",")
+    seeds = [s for s in a.seeds.split(",") if s] or [None] * a.repeats
     results = {}
-    for r in range(a.repeats):
+    for r, seed in enumerate(seeds):
         for m in models:
             for b in backends:  # interleaved: each model on every backend before the next model
-                res = run(m, b, a.extra)
+                res = run(m, b, a.extra + (["--seed", seed] if seed else []))
                 results.setdefault((m, b), []).append(res)
-                print(f"[{r + 1}/{a.repeats}] {m} {b}: {json.dumps({k: res.get(k) for k in ('accuracy', 'book_accuracy', 'steady_epoch_s', 'error')})}", file=sys.stderr)
-    print(f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores. Seed 42, book recipe per model.\n")
+                print(f"[{r + 1}/{len(seeds)}] {m} {b}: {json.dumps({k: res.get(k) for k in ('accuracy', 'book_accuracy', 'steady_epoch_s', 'error')})}", file=sys.stderr)
+    seed_text = f"seeds {', '.join(s for s in seeds if s)}" if seeds[0] else f"default seed, {len(seeds)} run(s)"
+    print(f"Machine: {platform.machine()}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores; {seed_text}; book recipe per model. Accuracy: median (min-max) over runs.\n")
     head = "| model | book accuracy | " + " | ".join(f"{b} accuracy | {b} s/epoch (first, steady)" for b in backends) + " |"
     print(head)
     print("|" + "---|" * (2 + 2 * len(backends)))
@@ -64,7 +67,7 @@ def main():
             accs = sorted(x["accuracy"] for x in ok)
             steady = sorted(x["steady_epoch_s"] for x in ok)
             first = sorted(x["first_epoch_s"] for x in ok)
-            acc = f"{accs[len(accs) // 2]:.3f}"
+            acc = f"{accs[len(accs) // 2]:.3f}" + (f" ({accs[0]:.3f}-{accs[-1]:.3f})" if len(accs) > 1 else "")
             cells += [acc, f"{first[len(first) // 2]:.2f}, {steady[len(steady) // 2]:.3f}"]
         print(f"| {m} | {book if book is None else f'{book:.3f}'} | " + " | ".join(cells) + " |")
 

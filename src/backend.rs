@@ -44,29 +44,41 @@ pub fn native_device(
     choice: BackendChoice,
 ) -> Result<(Device, BackendChoice, Option<String>), String> {
     match choice {
-        BackendChoice::Wgpu | BackendChoice::Auto => {
-            match std::panic::catch_unwind(|| Device::wgpu_options().device_kind(DeviceKind::DefaultDevice).init()) {
-                Ok(Ok(device)) => Ok((device, BackendChoice::Wgpu, None)),
-                Ok(Err(e)) if choice == BackendChoice::Auto => {
-                    Ok((cpu_device(), DEFAULT_CPU, Some(format!("wgpu unavailable ({e}); using the CPU"))))
-                }
-                Ok(Err(e)) => Err(format!(
-                    "wgpu could not start: {e}. Install a Vulkan driver (Debian: mesa-vulkan-drivers) or use --backend cpu"
-                )),
-                Err(_) if choice == BackendChoice::Auto => {
-                    Ok((cpu_device(), DEFAULT_CPU, Some("wgpu failed to start; using the CPU".into())))
-                }
-                Err(_) => Err("wgpu failed to start (no usable adapter). Install a Vulkan driver (Debian: mesa-vulkan-drivers) or use --backend cpu".into()),
-            }
-        }
-        other => Ok((
-            cpu_device_for(other),
-            if other == BackendChoice::Cpu {
-                DEFAULT_CPU
-            } else {
-                other
-            },
-            None,
-        )),
+        BackendChoice::Wgpu | BackendChoice::Auto => match start_wgpu() {
+            Ok(device) => Ok((device, BackendChoice::Wgpu, None)),
+            Err(why) if choice == BackendChoice::Auto => Ok((
+                cpu_device(),
+                DEFAULT_CPU,
+                Some(format!("{why}; using the CPU")),
+            )),
+            Err(why) => Err(format!(
+                "{why}. Install a Vulkan driver (Debian: mesa-vulkan-drivers) or use --backend cpu"
+            )),
+        },
+        #[cfg(not(feature = "ndarray"))]
+        BackendChoice::Ndarray => Err(
+            "this build has no ndarray backend: build with `--features ndarray` (on by default)"
+                .into(),
+        ),
+        BackendChoice::Cpu => Ok((cpu_device(), DEFAULT_CPU, None)),
+        other => Ok((cpu_device_for(other), other, None)),
     }
+}
+
+#[cfg(all(feature = "wgpu", not(target_arch = "wasm32")))]
+fn start_wgpu() -> Result<Device, String> {
+    match std::panic::catch_unwind(|| {
+        Device::wgpu_options()
+            .device_kind(DeviceKind::DefaultDevice)
+            .init()
+    }) {
+        Ok(Ok(device)) => Ok(device),
+        Ok(Err(e)) => Err(format!("wgpu could not start: {e}")),
+        Err(_) => Err("wgpu could not start: no usable adapter".into()),
+    }
+}
+
+#[cfg(all(not(feature = "wgpu"), not(target_arch = "wasm32")))]
+fn start_wgpu() -> Result<Device, String> {
+    Err("this build has no wgpu backend (build with `--features wgpu`, on by default)".into())
 }
