@@ -18,12 +18,12 @@ pub struct GruCell {
 
 impl GruCell {
     pub fn new(input: usize, hidden: usize, init: &mut Init) -> Self {
-        let bound = 1.0 / (hidden as f64).sqrt();
+        let (w_ih, b_ih, w_hh, b_hh) = init.gate_params(input, hidden, 3);
         GruCell {
-            w_ih: Param::from_tensor(init.uniform([input, 3 * hidden], bound)),
-            b_ih: Param::from_tensor(init.uniform([3 * hidden], bound)),
-            w_hh: Param::from_tensor(init.uniform([hidden, 3 * hidden], bound)),
-            b_hh: Param::from_tensor(init.uniform([3 * hidden], bound)),
+            w_ih,
+            b_ih,
+            w_hh,
+            b_hh,
         }
     }
 

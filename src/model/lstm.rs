@@ -20,12 +20,12 @@ pub struct LstmCell {
 
 impl LstmCell {
     pub fn new(input: usize, hidden: usize, init: &mut Init) -> Self {
-        let bound = 1.0 / (hidden as f64).sqrt();
+        let (w_ih, b_ih, w_hh, b_hh) = init.gate_params(input, hidden, 4);
         LstmCell {
-            w_ih: Param::from_tensor(init.uniform([input, 4 * hidden], bound)),
-            b_ih: Param::from_tensor(init.uniform([4 * hidden], bound)),
-            w_hh: Param::from_tensor(init.uniform([hidden, 4 * hidden], bound)),
-            b_hh: Param::from_tensor(init.uniform([4 * hidden], bound)),
+            w_ih,
+            b_ih,
+            w_hh,
+            b_hh,
         }
     }
 

@@ -8,6 +8,7 @@ pub mod ladder;
 pub mod lstm;
 pub mod rnn;
 
+use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::Rng;
 use rand::rngs::SmallRng;
@@ -32,6 +33,14 @@ impl LayerState {
     }
 }
 
+/// (w_ih, b_ih, w_hh, b_hh) of one recurrent layer.
+pub type GateParams = (
+    Param<Tensor<2>>,
+    Param<Tensor<1>>,
+    Param<Tensor<2>>,
+    Param<Tensor<1>>,
+);
+
 /// Draws initial weights on the host from a seeded generator, so every backend starts from the
 /// same numbers (PyTorch's default initialisations, which the book relies on).
 pub struct Init<'a> {
@@ -47,6 +56,19 @@ impl Init<'_> {
             .map(|_| self.rng.random_range(-bound..bound) as f32)
             .collect();
         Tensor::from_data(TensorData::new(values, shape), self.device)
+    }
+
+    /// The parameters of an nn.RNN/LSTM/GRU layer with `gates` blocks of `hidden` columns side
+    /// by side: (w_ih [input, gates * hidden], b_ih, w_hh [hidden, gates * hidden], b_hh), all
+    /// U(-1/sqrt(hidden), 1/sqrt(hidden)) as PyTorch initialises them.
+    pub fn gate_params(&mut self, input: usize, hidden: usize, gates: usize) -> GateParams {
+        let bound = 1.0 / (hidden as f64).sqrt();
+        (
+            Param::from_tensor(self.uniform([input, gates * hidden], bound)),
+            Param::from_tensor(self.uniform([gates * hidden], bound)),
+            Param::from_tensor(self.uniform([hidden, gates * hidden], bound)),
+            Param::from_tensor(self.uniform([gates * hidden], bound)),
+        )
     }
 
     /// N(0, 1): nn.Embedding's initialisation.

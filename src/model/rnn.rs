@@ -54,12 +54,12 @@ pub struct RnnCell {
 
 impl RnnCell {
     pub fn new(input: usize, hidden: usize, init: &mut Init) -> Self {
-        let bound = 1.0 / (hidden as f64).sqrt();
+        let (w_ih, b_ih, w_hh, b_hh) = init.gate_params(input, hidden, 1);
         RnnCell {
-            w_ih: Param::from_tensor(init.uniform([input, hidden], bound)),
-            b_ih: Param::from_tensor(init.uniform([hidden], bound)),
-            w_hh: Param::from_tensor(init.uniform([hidden, hidden], bound)),
-            b_hh: Param::from_tensor(init.uniform([hidden], bound)),
+            w_ih,
+            b_ih,
+            w_hh,
+            b_hh,
         }
     }
 
