@@ -120,27 +120,32 @@ async fn predictions_are_probabilities_and_unknown_words_are_reported() {
 }
 
 #[wasm_bindgen_test]
-async fn auto_uses_the_cpu_when_forced_and_webgpu_when_there_is_an_adapter() {
+async fn auto_uses_the_cpu_when_forced_and_webgpu_only_on_a_real_adapter() {
     let cpu = create(r#"{"model": "m7", "hidden": 8, "epochs": 1, "backend": "cpu"}"#)
         .await
         .unwrap();
     assert_ne!(cpu.backend().unwrap(), "webgpu");
+    assert!(cpu.backend_reason().unwrap().is_none());
     let auto = create(r#"{"model": "m7", "hidden": 8, "epochs": 1, "backend": "auto"}"#)
         .await
         .unwrap();
-    if rnn_playground::web::webgpu_available() {
-        assert_eq!(
-            auto.backend().unwrap(),
-            "webgpu",
-            "{:?}",
-            auto.backend_reason()
-        );
+    let reason = auto.backend_reason().unwrap();
+    if auto.backend().unwrap() == "webgpu" {
+        assert!(reason.is_none());
     } else {
+        // Headless Chromium here only has SwiftShader: auto must say why it chose the CPU.
+        let reason = reason.expect("auto on the CPU says why");
         assert!(
-            auto.backend_reason()
-                .unwrap()
-                .is_some_and(|r| r.contains("WebGPU"))
+            reason.contains("WebGPU") && reason.contains("CPU"),
+            "{reason}"
         );
+    }
+    // Forcing WebGPU still works on a software adapter: the user asked for it.
+    if rnn_playground::web::webgpu_available() {
+        let gpu = create(r#"{"model": "m7", "hidden": 8, "epochs": 1, "backend": "webgpu"}"#)
+            .await
+            .unwrap();
+        assert_eq!(gpu.backend().unwrap(), "webgpu");
     }
 }
 
@@ -153,7 +158,7 @@ async fn webgpu_first_loss_matches_the_cpu() {
     }
     let tiny = |backend| {
         format!(
-            r#"{{"model": "m6", "hidden": 8, "bs": 8, "bptt": 4, "epochs": 1, "backend": "{backend}"}}"#
+            r#"{{"model": "m6", "hidden": 8, "bs": 8, "bptt": 4, "epochs": 1, "lr": 0.05, "backend": "{backend}"}}"#
         )
     };
     let gpu = create(&tiny("webgpu")).await.unwrap();
@@ -164,8 +169,8 @@ async fn webgpu_first_loss_matches_the_cpu() {
             .as_f64()
             .unwrap()
     };
-    let gpu_out = advance(&gpu, 3).await;
-    let cpu_out = advance(&cpu, 3).await;
+    let gpu_out = advance(&gpu, 12).await;
+    let cpu_out = advance(&cpu, 12).await;
     let (g, c) = (first(gpu_out.clone()), first(cpu_out.clone()));
     assert!(
         (g - c).abs() < 1e-3,
@@ -176,9 +181,13 @@ async fn webgpu_first_loss_matches_the_cpu() {
             .as_f64()
             .unwrap()
     };
+    // Twelve steps at a brisk learning rate: the last three losses average below the first three.
+    let mean = |from: u32| (from..from + 3).map(|i| loss(&gpu_out, i)).sum::<f64>() / 3.0;
     assert!(
-        loss(&gpu_out, 2) < loss(&gpu_out, 0),
-        "WebGPU training lowers the loss"
+        mean(9) < mean(0),
+        "WebGPU training lowers the loss: {} -> {}",
+        mean(0),
+        mean(9)
     );
 }
 

@@ -83,6 +83,48 @@ async fn webgpu_device() -> Result<Device, String> {
     Ok(device)
 }
 
+/// The name of the WebGPU adapter when it is a software one (a fallback adapter, or SwiftShader).
+async fn software_adapter() -> Option<String> {
+    let get = |v: &JsValue, k: &str| {
+        js_sys::Reflect::get(v, &k.into())
+            .ok()
+            .filter(|x| !x.is_undefined() && !x.is_null())
+    };
+    let gpu = get(&js_sys::global(), "navigator").and_then(|nav| get(&nav, "gpu"))?;
+    let request = get(&gpu, "requestAdapter")?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    let promise = request.call0(&gpu).ok()?.dyn_into::<Promise>().ok()?;
+    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.ok();
+    let adapter = adapter.filter(|a| !a.is_null() && !a.is_undefined())?;
+    let info = get(&adapter, "info");
+    let text = |k: &str| {
+        info.as_ref()
+            .and_then(|i| get(i, k))
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    let fallback = info
+        .as_ref()
+        .and_then(|i| get(i, "isFallbackAdapter"))
+        .or_else(|| get(&adapter, "isFallbackAdapter"))
+        .and_then(|f| f.as_bool())
+        .unwrap_or(false);
+    let name = [text("vendor"), text("architecture"), text("description")]
+        .into_iter()
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let software = fallback || name.to_lowercase().contains("swiftshader");
+    software.then(|| {
+        if name.is_empty() {
+            "a fallback adapter".to_string()
+        } else {
+            name
+        }
+    })
+}
+
 /// Picks the device for a choice. Returns the device, the backend name, and why it is not the
 /// one asked for, if it is not.
 async fn choose_device(
@@ -92,14 +134,28 @@ async fn choose_device(
         BackendChoice::Wgpu => webgpu_device()
             .await
             .map(|d| (d, BackendChoice::Wgpu, None)),
-        BackendChoice::Auto => match webgpu_device().await {
-            Ok(d) => Ok((d, BackendChoice::Wgpu, None)),
-            Err(why) => Ok((
-                cpu_device_for(DEFAULT_CPU),
-                DEFAULT_CPU,
-                Some(format!("{why}; using the CPU")),
-            )),
-        },
+        BackendChoice::Auto => {
+            // A software adapter (SwiftShader, or any the browser marks as a fallback) trains
+            // far slower than the wasm CPU backend (BENCHMARKS.md): skip it.
+            if let Some(name) = software_adapter().await {
+                let why = format!(
+                    "the only WebGPU adapter is a software renderer ({name}), slower than the CPU"
+                );
+                return Ok((
+                    cpu_device_for(DEFAULT_CPU),
+                    DEFAULT_CPU,
+                    Some(format!("{why}; using the CPU")),
+                ));
+            }
+            match webgpu_device().await {
+                Ok(d) => Ok((d, BackendChoice::Wgpu, None)),
+                Err(why) => Ok((
+                    cpu_device_for(DEFAULT_CPU),
+                    DEFAULT_CPU,
+                    Some(format!("{why}; using the CPU")),
+                )),
+            }
+        }
         BackendChoice::Ndarray => Ok((
             cpu_device_for(DEFAULT_CPU),
             DEFAULT_CPU,
