@@ -336,6 +336,8 @@ async function init() {
       $('#notice').textContent = `Some settings in the link were not valid and use their defaults: ${parsed.notices.join('; ')}`;
       $('#notice').hidden = false;
     }
+    // The page prefers a GPU when there is a real one; the CLI's default stays the CPU.
+    if (!params.has('backend')) parsed.config.backend = 'auto';
     await applySettings(configToSettings(parsed.config));
     startCharts();
     setState('idle');
