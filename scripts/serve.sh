@@ -8,6 +8,5 @@ if ! trunk --version 2>/dev/null | grep -q '0.21.14'; then
     log "installing trunk 0.21.14 (about 6 minutes, once)"
     cargo install trunk --version 0.21.14 --locked
 fi
-bash scripts/build-site.sh --pkg-only
-log "serving on http://127.0.0.1:8080"
+log "building, then serving on http://127.0.0.1:8080 (Trunk rebuilds on changes)"
 exec trunk serve "$@"
