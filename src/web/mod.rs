@@ -125,6 +125,28 @@ async fn software_adapter() -> Option<String> {
     })
 }
 
+/// The backend's name as the page and the JS API report it ("webgpu", "flex", "ndarray").
+fn backend_name(backend: BackendChoice) -> &'static str {
+    if backend == BackendChoice::Wgpu {
+        "webgpu"
+    } else {
+        backend.name()
+    }
+}
+
+/// The backend in words, followed by why it is not the one asked for, if it is not.
+fn backend_description(backend: BackendChoice, reason: Option<&str>) -> String {
+    let name = if backend == BackendChoice::Wgpu {
+        "GPU (WebGPU)"
+    } else {
+        describe(backend)
+    };
+    match reason {
+        Some(why) => format!("{name}: {why}"),
+        None => name.to_string(),
+    }
+}
+
 /// Picks the device for a choice. Returns the device, the backend name, and why it is not the
 /// one asked for, if it is not.
 async fn choose_device(
@@ -137,17 +159,13 @@ async fn choose_device(
         BackendChoice::Auto => {
             // A software adapter (SwiftShader, or any the browser marks as a fallback) trains
             // far slower than the wasm CPU backend (BENCHMARKS.md): skip it.
-            if let Some(name) = software_adapter().await {
-                let why = format!(
+            let gpu = match software_adapter().await {
+                Some(name) => Err(format!(
                     "the only WebGPU adapter is a software renderer ({name}), slower than the CPU"
-                );
-                return Ok((
-                    cpu_device_for(DEFAULT_CPU),
-                    DEFAULT_CPU,
-                    Some(format!("{why}; using the CPU")),
-                ));
-            }
-            match webgpu_device().await {
+                )),
+                None => webgpu_device().await,
+            };
+            match gpu {
                 Ok(d) => Ok((d, BackendChoice::Wgpu, None)),
                 Err(why) => Ok((
                     cpu_device_for(DEFAULT_CPU),
@@ -402,29 +420,13 @@ impl Run {
 
     /// "webgpu", "flex" or "ndarray": what this run computes on.
     pub fn backend(&self) -> Result<String, JsValue> {
-        self.with_state(|s| {
-            Ok(if s.backend == BackendChoice::Wgpu {
-                "webgpu".to_string()
-            } else {
-                s.backend.name().to_string()
-            })
-        })
+        self.with_state(|s| Ok(backend_name(s.backend).to_string()))
     }
 
     /// The backend in words, with the reason when it is not the one asked for.
     #[wasm_bindgen(js_name = backendDescription)]
     pub fn backend_description(&self) -> Result<String, JsValue> {
-        self.with_state(|s| {
-            let name = if s.backend == BackendChoice::Wgpu {
-                "GPU (WebGPU)"
-            } else {
-                describe(s.backend)
-            };
-            Ok(match &s.backend_reason {
-                Some(why) => format!("{name}: {why}"),
-                None => name.to_string(),
-            })
-        })
+        self.with_state(|s| Ok(backend_description(s.backend, s.backend_reason.as_deref())))
     }
 
     /// Why the run is not on the backend asked for, if it is not.
@@ -547,21 +549,8 @@ pub fn probe_backend(choice: String) -> Promise {
         })?;
         let (_, backend, reason) = choose_device(choice).await.map_err(js_error)?;
         let out = js_sys::Object::new();
-        let name = if backend == BackendChoice::Wgpu {
-            "webgpu"
-        } else {
-            backend.name()
-        };
-        let description = if backend == BackendChoice::Wgpu {
-            "GPU (WebGPU)"
-        } else {
-            describe(backend)
-        };
-        let description = match &reason {
-            Some(why) => format!("{description}: {why}"),
-            None => description.to_string(),
-        };
-        js_sys::Reflect::set(&out, &"backend".into(), &name.into())?;
+        let description = backend_description(backend, reason.as_deref());
+        js_sys::Reflect::set(&out, &"backend".into(), &backend_name(backend).into())?;
         js_sys::Reflect::set(&out, &"description".into(), &description.into())?;
         js_sys::Reflect::set(
             &out,
