@@ -147,13 +147,18 @@ function startCharts() {
   epochChart.reset(bookFor(model), ghost ? ghost.epochs : null, settings.epochs);
 }
 
+// A run as the page tracks it; the worker fills in backend and batchesPerEpoch when it starts.
+function newRun() {
+  return { steps: [], epochs: [], started: performance.now(), batchesPerEpoch: 1, backend: null };
+}
+
 function train() {
   if (state === 'paused') {
     tell('resume');
     setState('training');
     return;
   }
-  run = { steps: [], epochs: [], started: performance.now(), batchesPerEpoch: 1, backend: null };
+  run = newRun();
   $('#run-error').hidden = true;
   startCharts();
   setState('training');
@@ -359,7 +364,7 @@ $('#baseline').textContent = BASELINE.toFixed(4);
 $('#train').addEventListener('click', train);
 $('#pause').addEventListener('click', () => tell('pause'));
 $('#step').addEventListener('click', () => {
-  if (!run) { run = { steps: [], epochs: [], started: performance.now(), batchesPerEpoch: 1 }; startCharts(); tell('prepare', { config: settings }); }
+  if (!run) { run = newRun(); startCharts(); tell('prepare', { config: settings }); }
   tell('step');
   setState('paused');
 });
