@@ -6,6 +6,7 @@ pub mod book;
 pub mod config;
 pub mod data;
 pub mod model;
+pub mod rng;
 pub mod train;
 
 pub use config::{BackendChoice, CellKind, ConfigError, Preset, RunConfig};

@@ -5,11 +5,10 @@
 use burn::module::Module;
 use burn::optim::GradientsParams;
 use burn::tensor::{Int, Tensor, TensorData};
-use rand::SeedableRng;
-use rand::rngs::SmallRng;
 use rnn_playground::backend::cpu_device;
 use rnn_playground::data::{Corpus, baseline_accuracy};
 use rnn_playground::model::{LanguageModel, LayerState, Noise};
+use rnn_playground::rng::RunRng;
 use rnn_playground::train::trainer::activation_penalties;
 use rnn_playground::train::{Phase, TrainError};
 use rnn_playground::{Preset, RunConfig, Trainer};
@@ -103,7 +102,7 @@ fn reset_zeroes_hidden_state() {
     assert!(t.hidden_state().is_none());
     // A missing state is a zero state.
     let device = cpu_device();
-    let model = LanguageModel::new(&small_m7(1), 30, &device, &mut SmallRng::seed_from_u64(1));
+    let model = LanguageModel::new(&small_m7(1), 30, &device, &mut RunRng::new(1));
     let tokens = || Tensor::<2, Int>::from_data(TensorData::new(vec![1i32, 2, 3], [1, 3]), &device);
     let zeros: Vec<LayerState> = (0..2)
         .map(|_| LayerState {
@@ -152,7 +151,7 @@ fn detach_stops_gradients_at_the_batch_boundary() {
         tie: false,
         ..small_m7(1)
     };
-    let model = LanguageModel::new(&config, 30, &device, &mut SmallRng::seed_from_u64(1));
+    let model = LanguageModel::new(&config, 30, &device, &mut RunRng::new(1));
     let tokens = |ids: Vec<i32>| Tensor::<2, Int>::from_data(TensorData::new(ids, [1, 3]), &device);
     let grad_on_first_rows = |detach: bool| {
         let first = model.forward(tokens(vec![1, 2, 3]), None, &Noise::none());

@@ -3,15 +3,15 @@
 //! Masks are drawn on the host from the run's seeded generator: the same seed drops the same
 //! units on every backend.
 
+use crate::rng::RunRng;
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::Rng;
-use rand::rngs::SmallRng;
 
 /// A dropout mask of `shape` (0 or 1/(1-p) per element), or `None` when p is 0.
 pub fn dropout_mask<const D: usize>(
     p: f64,
     shape: [usize; D],
-    rng: &mut SmallRng,
+    rng: &mut RunRng,
     device: &Device,
 ) -> Option<Tensor<D>> {
     if p <= 0.0 {
@@ -36,12 +36,11 @@ pub fn apply<const D: usize>(x: Tensor<D>, mask: Option<&Tensor<D>>) -> Tensor<D
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
 
     #[test]
     fn mask_keeps_about_one_minus_p_and_scales_up() {
         let device = crate::backend::cpu_device();
-        let mut rng = SmallRng::seed_from_u64(1);
+        let mut rng = RunRng::new(1);
         let mask = dropout_mask(0.4, [100, 100], &mut rng, &device).unwrap();
         let values = mask.into_data().try_to_vec::<f32>().unwrap();
         let kept = values.iter().filter(|v| **v > 0.0).count() as f64 / values.len() as f64;
@@ -59,7 +58,7 @@ mod tests {
     #[test]
     fn no_mask_without_dropout() {
         let device = crate::backend::cpu_device();
-        let mut rng = SmallRng::seed_from_u64(1);
+        let mut rng = RunRng::new(1);
         assert!(dropout_mask(0.0, [4, 4], &mut rng, &device).is_none());
     }
 }

@@ -6,9 +6,9 @@
 //! - m5: two stacked tanh RNN layers (nn.RNN). m6: two stacked LSTM layers (nn.LSTM).
 //! - m7: m6 with dropout on the output, AR, TAR and the output weight tied to the embedding.
 
+use crate::rng::RunRng;
 use burn::module::{Module, Param, ParamId};
 use burn::tensor::{Device, Int, Tensor};
-use rand::rngs::SmallRng;
 
 use super::dropout::{self, dropout_mask};
 use super::gru::GruCell;
@@ -97,7 +97,7 @@ pub struct ForwardOutput {
 }
 
 impl LanguageModel {
-    pub fn new(config: &RunConfig, vocab: usize, device: &Device, rng: &mut SmallRng) -> Self {
+    pub fn new(config: &RunConfig, vocab: usize, device: &Device, rng: &mut RunRng) -> Self {
         let h = config.hidden;
         let mut init = Init { rng, device };
         let embedding = Param::from_tensor(init.normal([vocab, h]));
@@ -201,7 +201,7 @@ impl LanguageModel {
         config: &RunConfig,
         batch: usize,
         time: usize,
-        rng: &mut SmallRng,
+        rng: &mut RunRng,
         device: &Device,
     ) -> Noise {
         Noise {
@@ -265,10 +265,9 @@ mod tests {
     use crate::model::test_support::*;
     use burn::tensor::TensorData;
     use burn::tensor::activation::relu;
-    use rand::SeedableRng;
 
     fn model(config: &RunConfig) -> LanguageModel {
-        LanguageModel::new(config, 30, &device(), &mut SmallRng::seed_from_u64(0))
+        LanguageModel::new(config, 30, &device(), &mut RunRng::new(0))
     }
 
     fn tokens(ids: &[i64], shape: [usize; 2]) -> Tensor<2, Int> {

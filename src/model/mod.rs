@@ -8,10 +8,10 @@ pub mod ladder;
 pub mod lstm;
 pub mod rnn;
 
+use crate::rng::RunRng;
 use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::Rng;
-use rand::rngs::SmallRng;
 
 pub use ladder::{ForwardOutput, LanguageModel, Noise};
 
@@ -44,7 +44,7 @@ pub type GateParams = (
 /// Draws initial weights on the host from a seeded generator, so every backend starts from the
 /// same numbers (PyTorch's default initialisations, which the book relies on).
 pub struct Init<'a> {
-    pub rng: &'a mut SmallRng,
+    pub rng: &'a mut RunRng,
     pub device: &'a Device,
 }
 
@@ -80,7 +80,7 @@ impl Init<'_> {
 }
 
 /// Box-Muller transform: one standard normal draw.
-fn standard_normal(rng: &mut SmallRng) -> f64 {
+fn standard_normal(rng: &mut RunRng) -> f64 {
     let u1: f64 = rng.random_range(f64::EPSILON..1.0);
     let u2: f64 = rng.random();
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()

@@ -1,10 +1,10 @@
 //! What a run records: one `StepRecord` per training batch, one `EpochRecord` per epoch (the book's
 //! table), and fastai's smoothed training loss.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One training batch.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StepRecord {
     /// Training batches done before this one, over the whole run.
     pub step: usize,
@@ -20,7 +20,7 @@ pub struct StepRecord {
 }
 
 /// One epoch, as the book's tables show it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EpochRecord {
     pub epoch: usize,
     /// fastai's smoothed training loss at the end of the epoch.
@@ -30,7 +30,7 @@ pub struct EpochRecord {
     pub seconds: f64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct History {
     pub groups: Vec<String>,
     pub steps: Vec<StepRecord>,
@@ -39,7 +39,7 @@ pub struct History {
 
 /// fastai's AvgSmoothLoss: an exponential moving average (beta 0.98), debiased, carried across
 /// epochs from the start of training.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SmoothLoss {
     value: f64,
     count: i32,
@@ -51,6 +51,15 @@ impl SmoothLoss {
     pub fn add(&mut self, loss: f64) {
         self.count += 1;
         self.value = Self::BETA * self.value + (1.0 - Self::BETA) * loss;
+    }
+
+    /// The running value and count, for a checkpoint.
+    pub fn parts(&self) -> (f64, i32) {
+        (self.value, self.count)
+    }
+
+    pub fn from_parts(value: f64, count: i32) -> Self {
+        SmoothLoss { value, count }
     }
 
     pub fn get(&self) -> f64 {

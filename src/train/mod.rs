@@ -7,4 +7,4 @@ pub mod schedule;
 pub mod trainer;
 
 pub use metrics::{EpochRecord, History, StepRecord};
-pub use trainer::{Phase, Progress, TrainError, Trainer};
+pub use trainer::{Checkpoint, Phase, Progress, TrainError, Trainer};

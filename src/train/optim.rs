@@ -42,6 +42,26 @@ impl FastaiAdam {
         }
     }
 
+    /// The running averages of one parameter (flattened) and the steps that made them, if it has
+    /// been updated.
+    pub fn moments(&self, id: &ParamId) -> Option<(Tensor<1>, Tensor<1>, i32)> {
+        self.states
+            .get(id)
+            .map(|s| (s.grad_avg.clone(), s.sqr_avg.clone(), s.step))
+    }
+
+    /// Puts back what `moments` gave (a restored checkpoint).
+    pub fn set_moments(&mut self, id: ParamId, grad_avg: Tensor<1>, sqr_avg: Tensor<1>, step: i32) {
+        self.states.insert(
+            id,
+            AdamState {
+                grad_avg,
+                sqr_avg,
+                step,
+            },
+        );
+    }
+
     /// Updates every parameter of `module` that has a gradient. `grad_scale` (a one-element
     /// tensor) multiplies all gradients first: gradient clipping without reading the norm back.
     pub fn step<M: Module>(

@@ -5,13 +5,12 @@
 //! carried from batch to batch and detached: truncated BPTT), reset again, validate. Metrics stay
 //! on the device until `flush`/`flush_async` reads them all in one go.
 
+use crate::rng::RunRng;
 use burn::module::{Module, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::activation::{log_softmax, softmax};
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use rand::SeedableRng;
-use rand::rngs::SmallRng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
 use super::metrics::{EpochRecord, History, SmoothLoss, StepRecord};
@@ -21,8 +20,11 @@ use crate::config::RunConfig;
 use crate::data::{Batch, Corpus, DataLayout, DataSplits};
 use crate::model::{LanguageModel, LayerState, Noise};
 
+mod checkpoint;
+pub use checkpoint::Checkpoint;
+
 /// Which part of the epoch the next `advance` runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     Train,
@@ -104,7 +106,7 @@ pub struct Trainer {
     valid_model: Option<LanguageModel>,
     optim: FastaiAdam,
     groups: Vec<(String, Vec<ParamId>)>,
-    rng: SmallRng,
+    rng: RunRng,
     hidden_state: Option<Vec<LayerState>>,
     phase: Phase,
     epoch: usize,
@@ -135,7 +137,7 @@ impl Trainer {
         let data = DataSplits::new(&corpus, layout);
         let base_device = device;
         let device = base_device.clone().autodiff();
-        let mut rng = SmallRng::seed_from_u64(config.seed);
+        let mut rng = RunRng::new(config.seed);
         let model = LanguageModel::new(&config, corpus.vocab.len(), &device, &mut rng);
         let groups = model.param_groups();
         let history = History {
@@ -272,11 +274,14 @@ impl Trainer {
         if self.config.reset_state {
             self.hidden_state = None;
         }
-        let shuffle_seed = self
-            .config
+        self.train_batches = self.data.train_batches(self.shuffle_seed());
+    }
+
+    /// The seed of this epoch's order of training batches, when they are shuffled.
+    fn shuffle_seed(&self) -> Option<u64> {
+        self.config
             .shuffle
-            .then(|| self.config.seed.wrapping_add(1 + self.epoch as u64));
-        self.train_batches = self.data.train_batches(shuffle_seed);
+            .then(|| self.config.seed.wrapping_add(1 + self.epoch as u64))
     }
 
     fn train_batch(&mut self) {

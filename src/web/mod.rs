@@ -528,13 +528,12 @@ pub fn book_results() -> String {
 #[wasm_bindgen(js_name = countParams)]
 pub fn count_params(config: JsValue) -> Result<u32, JsValue> {
     use burn::module::Module;
-    use rand::SeedableRng;
     let config = config_from_js(&config)?;
     let model = crate::model::LanguageModel::new(
         &config,
         crate::data::Corpus::human_numbers().vocab.len(),
         &cpu_device_for(DEFAULT_CPU),
-        &mut rand::rngs::SmallRng::seed_from_u64(0),
+        &mut crate::rng::RunRng::new(0),
     );
     Ok(model.num_params() as u32)
 }
