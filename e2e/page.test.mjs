@@ -50,9 +50,13 @@ async function open(query, { viewport = { width: 1280, height: 900 } } = {}) {
   const page = await browser.newPage({ viewport });
   const errors = [];
   const foreign = [];
+  const requests = [];
   page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
   page.on('pageerror', (err) => errors.push(String(err)));
-  page.on('request', (req) => { if (!req.url().startsWith(origin)) foreign.push(req.url()); });
+  page.on('request', (req) => {
+    requests.push(req.url());
+    if (!req.url().startsWith(origin)) foreign.push(req.url());
+  });
   await page.addInitScript(() => {
     window.__events = [];
     window.addEventListener('message', (e) => { if (e.data && e.data.source === 'rnn-playground') window.__events.push(e.data); });
@@ -61,7 +65,7 @@ async function open(query, { viewport = { width: 1280, height: 900 } } = {}) {
       .observe({ type: 'longtask', buffered: true });
   });
   await page.goto(`${origin}/index.html${query}`);
-  return { page, errors, foreign };
+  return { page, errors, foreign, requests };
 }
 
 const events = (page, type) => page.evaluate((t) => window.__events.filter((e) => e.type === t), type);
@@ -73,12 +77,17 @@ async function waitForEvent(page, type, timeout) {
 }
 
 test('the page loads without console errors and reports ready', async () => {
-  const { page, errors, foreign } = await open('');
+  const { page, errors, foreign, requests } = await open('');
   await waitForEvent(page, 'ready', 60_000);
   const [ready] = await events(page, 'ready');
   assert.ok(['webgpu', 'flex', 'ndarray'].includes(ready.backend), JSON.stringify(ready));
   assert.deepEqual(errors, []);
   assert.deepEqual(foreign, [], 'no request leaves the page\'s origin');
+  // The page, its scripts and styles, the worker and the module: a handful of files, each once.
+  const files = requests.map((u) => new URL(u).pathname);
+  console.log(`requests on load: ${requests.length} (${files.join(', ')})`);
+  assert.ok(requests.length <= 16, `${requests.length} requests: ${files.join(', ')}`);
+  assert.equal(new Set(files).size, files.length, `a file was fetched twice: ${files.join(', ')}`);
   await page.close();
 });
 
@@ -162,6 +171,105 @@ test('a phone-sized screen gets one readable column', async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `page is ${overflow}px wider than the screen`);
   await page.screenshot({ path: join(SHOTS, 'phone.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a lost GPU moves the run to the CPU, keeping its history', async () => {
+  const { page, errors } = await open('?model=m6&hidden=8&bs=64&bptt=4&epochs=1&backend=webgpu&autostart=1');
+  await waitForEvent(page, 'ready', 60_000);
+  // Wait for a checkpoint past the start (taken every 10 s on a GPU).
+  await page.waitForFunction(() => Number(document.body.dataset.checkpointStep) > 0 || document.querySelector('#run-error:not([hidden])'), null, { timeout: 300_000, polling: 500 });
+  assert.equal(await page.locator('#run-error').isHidden(), true, await page.locator('#run-error').textContent());
+  assert.equal(await page.evaluate(() => document.body.dataset.backend), 'webgpu');
+  const saved = await page.evaluate(() => Number(document.body.dataset.checkpointStep));
+  const [worker] = page.workers();
+  const destroyed = await worker.evaluate(() => {
+    const device = self.rnnPlayground.gpuDevice();
+    if (!device) return false;
+    device.destroy();
+    return true;
+  });
+  assert.ok(destroyed, 'the worker saw the GPU device burn asked for');
+  await page.waitForFunction(() => document.body.dataset.backend && document.body.dataset.backend !== 'webgpu', null, { timeout: 60_000, polling: 250 });
+  const notice = await page.locator('#notice').textContent();
+  assert.match(notice, /GPU stopped.*CPU/, notice);
+  const [fallback] = await events(page, 'fallback');
+  assert.equal(fallback.step, saved, JSON.stringify(fallback));
+  // Training goes on from the checkpoint on the CPU, and the history before it is kept.
+  await page.waitForFunction((n) => Number(document.body.dataset.steps) > n + 4, saved, { timeout: 60_000, polling: 250 });
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'training');
+  assert.equal(await page.locator('#run-error').isHidden(), true, await page.locator('#run-error').textContent());
+  assert.equal((await events(page, 'error')).length, 0);
+  await page.click('#pause');
+  await page.screenshot({ path: join(SHOTS, 'gpu-lost.png'), fullPage: true });
+  assert.deepEqual(errors.filter((e) => !/destroy|lost|Device/i.test(e)), []);
+  await page.close();
+});
+
+test('a crashed worker is replaced: the error shows, the charts stay, Train works again', async () => {
+  const { page, errors } = await open('?model=m7&hidden=16&epochs=1&backend=cpu&autostart=1');
+  await waitForEvent(page, 'ready', 60_000);
+  await page.waitForFunction(() => Number(document.body.dataset.steps) >= 4, null, { timeout: 60_000, polling: 250 });
+  const [worker] = page.workers();
+  await worker.evaluate(() => setTimeout(() => { throw new Error('simulated crash'); }, 0));
+  await page.waitForFunction(() => document.querySelector('#run-error:not([hidden])'), null, { timeout: 30_000, polling: 250 });
+  assert.match(await page.locator('#run-error').textContent(), /training worker stopped.*simulated crash/);
+  const [error] = await events(page, 'error');
+  assert.match(error.message, /simulated crash/);
+  await page.waitForFunction(() => ['idle', 'done'].includes(document.body.dataset.state), null, { timeout: 30_000, polling: 250 });
+  const kept = await page.evaluate(() => Number(document.body.dataset.steps));
+  assert.ok(kept >= 4, `the charts keep the run's ${kept} steps`);
+  const points = await page.evaluate(() => JSON.parse(document.body.dataset.losses).length);
+  assert.ok(points > 0);
+  // A new run starts in the new worker, without a reload.
+  await page.click('#train');
+  await page.waitForFunction(() => document.body.dataset.state === 'training' && Number(document.body.dataset.steps) >= 4 && document.body.dataset.backend, null, { timeout: 60_000, polling: 250 });
+  await page.click('#pause');
+  assert.deepEqual(errors.filter((e) => !/simulated crash/.test(e)), []);
+  await page.close();
+});
+
+test('the page takes no commands from its host', async () => {
+  const { page, errors } = await open('?model=m7&hidden=16&epochs=1&backend=cpu');
+  await waitForEvent(page, 'ready', 60_000);
+  // Messages shaped like commands, from the page's own window (as a host page's would arrive).
+  await page.evaluate(() => {
+    for (const type of ['start', 'train', 'resume', 'step', 'reset', 'restore', 'predict']) {
+      window.postMessage({ source: 'rnn-playground', type, config: { model: 'm1' } }, '*');
+      window.postMessage({ type, config: { model: 'm1' } }, '*');
+    }
+  });
+  await page.waitForTimeout(2_000);
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'idle');
+  assert.equal(await page.evaluate(() => document.body.dataset.steps), undefined);
+  assert.equal(await page.locator('#ctl-model').inputValue(), 'm7');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('embedded in a page of another origin, it trains and reports to its host', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(String(err)));
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+  // The host is about:blank (an opaque origin): any read of it from the frame would throw.
+  await page.evaluate(() => {
+    window.__events = [];
+    window.addEventListener('message', (e) => { if (e.data && e.data.source === 'rnn-playground') window.__events.push(e.data); });
+  });
+  const src = `${origin}/index.html?model=m7&hidden=16&epochs=1&backend=cpu&embed=1&autostart=1`;
+  await page.evaluate((url) => {
+    const frame = document.createElement('iframe');
+    frame.src = url;
+    frame.width = 800;
+    frame.height = 600;
+    document.body.append(frame);
+  }, src);
+  await page.waitForFunction(() => window.__events.some((e) => ['done', 'error'].includes(e.type)), null, { timeout: 240_000, polling: 500 });
+  const types = await page.evaluate(() => window.__events.map((e) => e.type));
+  assert.deepEqual(types.filter((t) => t !== 'epoch'), ['ready', 'done'], types.join(', '));
+  assert.ok(types.includes('epoch'));
   assert.deepEqual(errors, []);
   await page.close();
 });

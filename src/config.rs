@@ -209,10 +209,16 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A pasted novel is not worth repeating back: show the start of a long value.
+        const SHOWN: usize = 60;
+        let mut value: String = self.value.chars().take(SHOWN).collect();
+        if self.value.chars().nth(SHOWN).is_some() {
+            value.push('…');
+        }
         write!(
             f,
             "{} = {:?} is not allowed: {}",
-            self.field, self.value, self.allowed
+            self.field, value, self.allowed
         )
     }
 }
@@ -232,6 +238,10 @@ pub const MAX_LAYERS: usize = 4;
 pub const MAX_BPTT: usize = 128;
 pub const MAX_EPOCHS: usize = 200;
 pub const MAX_BATCH: usize = 512;
+/// Activations a training step keeps scale with bs x bptt x hidden x layers; this bound (16 times
+/// the book's m7) keeps a step near 100 MB and every tensor well inside WebGPU's default 128 MB
+/// binding limit.
+pub const MAX_ACTIVATION_UNITS: usize = 1 << 21;
 
 impl RunConfig {
     /// The book's recipe for one rung of the ladder.
@@ -407,6 +417,16 @@ impl RunConfig {
             self.grad_clip.is_finite() && (0.0..=1e6).contains(&self.grad_clip),
             "0 (off) or a positive number up to 1e6",
         )?;
+        let units = self.batch_size * self.bptt * self.hidden * self.layers;
+        check(
+            "bs × bptt × hidden × layers",
+            units,
+            units <= MAX_ACTIVATION_UNITS,
+            &format!(
+                "at most {MAX_ACTIVATION_UNITS} (16 times the book's m7; more does not fit a browser tab): \
+                 lower bs, bptt, hidden or layers"
+            ),
+        )?;
         // The data must give at least one training and one validation batch.
         let (train, valid) = crate::data::split_sizes(crate::data::sequence_count(self.bptt));
         let most = train.min(valid);
@@ -495,7 +515,7 @@ impl RunConfig {
             "seed" => self.seed = parse(key, value, "a whole number from 0 to 2^53")?,
             _ => {
                 return Err(ConfigError {
-                    field: key.into(),
+                    field: field_name(key),
                     value: value.into(),
                     allowed: format!(
                         "not a setting; the settings are {} and backend",
@@ -579,7 +599,7 @@ impl RunConfig {
                 serde_json::Value::Bool(b) => (if *b { "1" } else { "0" }).to_string(),
                 other => {
                     return Err(ConfigError {
-                        field: key.clone(),
+                        field: field_name(key),
                         value: other.to_string(),
                         allowed: "a number, a string or a boolean".into(),
                     });
@@ -639,6 +659,15 @@ impl RunConfig {
             }
         }
         (config, notices)
+    }
+}
+
+/// A key as an error names it: a blank one gets words, since an empty name reads as nothing.
+fn field_name(key: &str) -> String {
+    if key.trim().is_empty() {
+        "(a setting with no name)".into()
+    } else {
+        key.into()
     }
 }
 

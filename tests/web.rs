@@ -191,29 +191,118 @@ async fn webgpu_first_loss_matches_the_cpu() {
     );
 }
 
-#[wasm_bindgen_test]
-async fn repeated_runs_do_not_grow_memory_without_bound() {
-    let memory = || {
-        wasm_bindgen::memory()
-            .unchecked_into::<js_sys::WebAssembly::Memory>()
-            .buffer()
-            .unchecked_into::<js_sys::ArrayBuffer>()
-            .byte_length()
-    };
-    let mut sizes = Vec::new();
-    for _ in 0..20 {
-        let run = create(r#"{"model": "m7", "hidden": 16, "epochs": 1, "backend": "cpu"}"#)
-            .await
-            .unwrap();
-        advance(&run, 3).await;
+/// 50 cycles of create, train, reset, train and drop in one worker: the figures after cycles 1,
+/// 10 and 50, and the growth from 10 to 50, which must stay under 10%.
+async fn soak(json: &str) -> (Vec<f64>, Vec<f64>) {
+    let mut wasm = Vec::new();
+    let mut device = Vec::new();
+    let started = js_sys::Date::now();
+    for _ in 0..50 {
+        let run = create(json).await.unwrap();
+        advance(&run, 1).await;
         run.reset().unwrap();
         advance(&run, 1).await;
+        let usage = run.memory_usage().unwrap();
+        wasm.push(get(&usage, "wasmBytes").as_f64().unwrap());
+        device.push(get(&usage, "deviceBytesReserved").as_f64().unwrap_or(0.0));
         drop(run);
-        sizes.push(memory());
     }
-    let (after_warmup, last) = (sizes[4] as f64, sizes[19] as f64);
-    assert!(
-        last <= after_warmup * 1.1,
-        "wasm memory grew from {after_warmup} to {last} bytes: {sizes:?}"
+    web_sys::console::log_1(
+        &format!(
+            "soak {json}: 50 cycles in {:.1} s",
+            (js_sys::Date::now() - started) / 1e3
+        )
+        .into(),
     );
+    let figures = |v: &[f64]| vec![v[0], v[9], v[49]];
+    (figures(&wasm), figures(&device))
+}
+
+fn assert_bounded(what: &str, figures: &[f64]) {
+    web_sys::console::log_1(&format!("soak {what} after cycles 1, 10, 50: {figures:?}").into());
+    assert!(
+        figures[2] <= figures[1] * 1.1,
+        "{what} grew by more than 10% from cycle 10 to 50: {figures:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn fifty_train_reset_cycles_keep_memory_bounded_on_the_cpu() {
+    let (wasm, _) = soak(r#"{"model": "m7", "hidden": 16, "epochs": 1, "backend": "cpu"}"#).await;
+    assert_bounded("cpu: wasm memory (bytes)", &wasm);
+}
+
+#[wasm_bindgen_test]
+async fn fifty_train_reset_cycles_keep_memory_bounded_on_webgpu() {
+    let (wasm, device) = soak(
+        // SwiftShader runs a batch in seconds: the smallest model, one batch before and after.
+        r#"{"model": "m1", "hidden": 4, "bs": 8, "epochs": 1, "backend": "webgpu"}"#,
+    )
+    .await;
+    assert_bounded("webgpu: wasm memory (bytes)", &wasm);
+    assert!(device[0] > 0.0, "the GPU allocator reports its buffers");
+    assert_bounded("webgpu: GPU buffers reserved (bytes)", &device);
+}
+
+async fn checkpoint(run: &Run) -> js_sys::Uint8Array {
+    JsFuture::from(run.checkpoint())
+        .await
+        .expect("checkpoint resolves")
+        .unchecked_into()
+}
+
+async fn restore(bytes: &js_sys::Uint8Array, backend: Option<&str>) -> Result<Run, String> {
+    match JsFuture::from(Run::restore(bytes.clone(), backend.map(String::from))).await {
+        Ok(run) => Ok(Run::try_from_js_value(run).expect("restore resolves to a Run")),
+        Err(e) => Err(error_message(&e)),
+    }
+}
+
+async fn top_prediction(run: &Run) -> (String, f64) {
+    let ranked = JsFuture::from(run.predict("one two three".into()))
+        .await
+        .unwrap();
+    let best = Array::from(&ranked).get(0);
+    (
+        get(&best, "token").as_string().unwrap(),
+        get(&best, "prob").as_f64().unwrap(),
+    )
+}
+
+#[wasm_bindgen_test]
+async fn a_webgpu_run_moves_to_the_cpu_through_a_checkpoint() {
+    let gpu = create(
+        r#"{"model": "m6", "hidden": 8, "bs": 8, "bptt": 4, "lr": 0.05, "backend": "webgpu"}"#,
+    )
+    .await
+    .unwrap();
+    advance(&gpu, 3).await;
+    let bytes = checkpoint(&gpu).await;
+    let cpu = restore(&bytes, Some("cpu")).await.unwrap();
+    assert_ne!(cpu.backend().unwrap(), "webgpu");
+    let steps = |run: &Run| Array::from(&get(&run.history().unwrap(), "steps")).length();
+    assert_eq!(steps(&cpu), 3, "the history moves with the run");
+    let (gpu_token, gpu_prob) = top_prediction(&gpu).await;
+    let (cpu_token, cpu_prob) = top_prediction(&cpu).await;
+    assert_eq!(gpu_token, cpu_token);
+    assert!(
+        (gpu_prob - cpu_prob).abs() < 1e-3,
+        "the same weights on both backends: {gpu_prob} vs {cpu_prob}"
+    );
+    let out = advance(&cpu, 2).await;
+    let next = get(&Array::from(&get(&out, "steps")).get(0), "step");
+    assert_eq!(next.as_f64(), Some(3.0), "the step count goes on");
+}
+
+#[wasm_bindgen_test]
+async fn a_restore_refuses_what_is_not_a_checkpoint() {
+    let bytes = js_sys::Uint8Array::from(&b"definitely not a checkpoint"[..]);
+    let error = restore(&bytes, None).await.err().unwrap();
+    assert!(error.contains("RNNPCKPT"), "{error}");
+    let run = create(r#"{"model": "m4", "hidden": 8, "backend": "cpu"}"#)
+        .await
+        .unwrap();
+    let good = checkpoint(&run).await;
+    let error = restore(&good, Some("tpu")).await.err().unwrap();
+    assert!(error.contains("backend"), "{error}");
 }

@@ -16,7 +16,24 @@ function emit(type, payload = {}) {
 }
 
 // ---- worker, with request/reply ----
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+// The worker is replaced when it dies or its GPU is lost; the page keeps the run's history and
+// its latest checkpoint, so nothing drawn is lost and a run can go on in the new worker.
+let worker = null;
+let booted = false;      // the first worker has reported ready and the page is built
+let onRestarted = null;  // resolves when a replacement worker reports ready
+function spawnWorker() {
+  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  worker.onmessage = onWorkerMessage;
+  worker.onerror = onWorkerError;
+}
+function replaceWorker(why) {
+  worker.terminate();
+  for (const p of pending.values()) p.reject(new Error(why));
+  pending.clear();
+  const ready = new Promise((resolve) => { onRestarted = resolve; });
+  spawnWorker();
+  return ready;
+}
 let nextId = 0;
 const pending = new Map();
 function ask(type, payload = {}) {
@@ -159,6 +176,7 @@ function train() {
     return;
   }
   run = newRun();
+  document.body.dataset.steps = 0;
   $('#run-error').hidden = true;
   startCharts();
   setState('training');
@@ -179,8 +197,47 @@ function describeProgress(p) {
     : `Epoch ${p.epoch + 1} of ${p.epochs}, ${phase} batch ${p.batch} of ${p.batches}${eta}`;
 }
 
+// Redraws every chart and the epoch table from the run's records (after a restore).
+function redraw() {
+  startCharts();
+  gradChart.reset(run.groups ?? []);
+  lossChart.add(run.steps);
+  gradChart.add(run.steps);
+  epochChart.add(run.epochs);
+  $('#epoch-table tbody').replaceChildren();
+  run.epochs.forEach(addEpochRow);
+  document.body.dataset.steps = run.steps.length;
+}
+
+// The GPU was lost: go on on the CPU, in a fresh worker, from the last checkpoint.
+async function continueOnCpu(why) {
+  const saved = run && run.checkpoint;
+  const resume = state === 'training';
+  await replaceWorker('the GPU was lost');
+  if (!saved) {
+    showRunError(`The GPU stopped (${why}) before the run could be saved. Press Train to start again (the page will use the CPU).`);
+    setState('idle');
+    return;
+  }
+  run.steps.length = saved.step;
+  run.epochs.length = saved.epochs;
+  const from = saved.step === 0 ? 'from the start' : `from step ${saved.step} (epoch ${saved.epochs})`;
+  $('#notice').textContent = `The GPU stopped (${why}). The run goes on on the CPU ${from}; the charts keep everything before it.`;
+  $('#notice').hidden = false;
+  emit('fallback', { from: 'webgpu', to: 'cpu', step: saved.step, message: why });
+  settings = { ...settings, backend: 'cpu' };
+  tell('restore', { bytes: saved.bytes, backend: 'cpu', resume });
+  setState(resume ? 'training' : 'paused');
+}
+
+function showRunError(message) {
+  $('#run-error').textContent = message;
+  $('#run-error').hidden = false;
+  emit('error', { message });
+}
+
 // ---- worker messages ----
-worker.onmessage = ({ data }) => {
+function onWorkerMessage({ data }) {
   switch (data.type) {
     case 'reply': {
       const p = pending.get(data.id);
@@ -190,7 +247,23 @@ worker.onmessage = ({ data }) => {
       break;
     }
     case 'ready':
-      init();
+      if (!booted) {
+        booted = true;
+        init();
+      } else if (onRestarted) {
+        onRestarted();
+        onRestarted = null;
+      }
+      break;
+    case 'checkpoint':
+      // Only once this run's worker has created it: a late message of the last run is dropped.
+      if (run && run.created) {
+        run.checkpoint = { bytes: data.bytes, step: data.step, epochs: data.epochs };
+        document.body.dataset.checkpointStep = data.step;
+      }
+      break;
+    case 'deviceLost':
+      continueOnCpu(data.message);
       break;
     case 'status':
       $('#progress-text').textContent = data.message;
@@ -200,9 +273,16 @@ worker.onmessage = ({ data }) => {
         run.backend = data.backend;
         run.config = data.config;
         run.batchesPerEpoch = data.batchesPerEpoch;
-        startCharts();
-        gradChart.reset(data.groups);
+        run.groups = data.groups;
+        run.created = true;
+        if (data.restored) {
+          redraw();
+        } else {
+          startCharts();
+          gradChart.reset(data.groups);
+        }
       }
+      document.body.dataset.backend = data.backend;
       $('#backend').textContent = data.backendDescription;
       $('#backend').classList.toggle('fallback', !!data.backendReason);
       $('#param-count').textContent = data.paramCount.toLocaleString('en');
@@ -243,20 +323,22 @@ worker.onmessage = ({ data }) => {
       setState('idle');
       break;
     case 'error':
-      $('#run-error').textContent = data.message;
-      $('#run-error').hidden = false;
-      emit('error', { message: data.message });
+      showRunError(data.message);
       setState(run && run.epochs.length ? 'done' : 'idle');
       break;
   }
-};
-worker.onerror = (event) => {
-  const message = `The training worker stopped: ${event.message || 'unknown error'}. The charts are kept; press Train to start again.`;
-  $('#run-error').textContent = message;
-  $('#run-error').hidden = false;
-  emit('error', { message });
-  setState('idle');
-};
+}
+
+// The worker died (a crash, out of memory): say so, keep the charts, and start a fresh worker
+// so that Train works again without a reload.
+async function onWorkerError(event) {
+  event.preventDefault();
+  showRunError(`The training worker stopped: ${event.message || 'unknown error'}. The charts are kept; press Train to start a new run.`);
+  setState('loading');
+spawnWorker();
+  await replaceWorker('the training worker stopped');
+  setState(run && run.epochs.length ? 'done' : 'idle');
+}
 
 function addEpochRow(e) {
   const bookRow = bookFor(settings.model)?.[e.epoch];
@@ -374,3 +456,4 @@ $('#controls').addEventListener('submit', (e) => e.preventDefault());
 $('#predict-form').addEventListener('submit', (e) => { e.preventDefault(); predict(); });
 $('#count-form').addEventListener('submit', (e) => { e.preventDefault(); countOn(); });
 setState('loading');
+spawnWorker();

@@ -7,8 +7,34 @@ let run = null;
 let running = false;
 let generation = 0; // bumps on every new run, so a stale loop stops
 
-function post(type, payload = {}) {
-  self.postMessage({ type, ...payload });
+function post(type, payload = {}, transfer = []) {
+  self.postMessage({ type, ...payload }, transfer);
+}
+
+// The GPU device burn's wgpu runtime asks for, watched so that a lost device is reported even
+// when the call that was using it never returns. The page then moves the run to the CPU from its
+// last checkpoint, in a fresh worker.
+let gpuDevice = null;
+let deviceLost = false;
+if (self.GPUAdapter && GPUAdapter.prototype.requestDevice) {
+  const requestDevice = GPUAdapter.prototype.requestDevice;
+  GPUAdapter.prototype.requestDevice = async function (...args) {
+    const device = await requestDevice.apply(this, args);
+    gpuDevice = device;
+    device.lost.then((info) => lose(info.message || `the GPU device was lost (${info.reason})`));
+    return device;
+  };
+}
+// Diagnostics for tests (e.g. destroying the device to prove the fallback); the host page cannot
+// reach a worker's global scope.
+self.rnnPlayground = { gpuDevice: () => gpuDevice };
+
+function lose(why) {
+  if (deviceLost) return;
+  deviceLost = true;
+  running = false;
+  generation += 1;
+  post('deviceLost', { message: why });
 }
 
 function message(error) {
@@ -20,15 +46,33 @@ function batchesPerTurn() {
   return run && run.backend() === 'webgpu' ? 8 : 4;
 }
 
+// Sends the page the run's state, so the run can go on in another worker or on another backend:
+// when a run is created, at the end of every epoch, and every few seconds on a GPU (which can be
+// lost at any time).
+const GPU_CHECKPOINT_EVERY_MS = 10_000;
+let lastCheckpoint = 0;
+async function checkpoint() {
+  lastCheckpoint = performance.now();
+  const bytes = await run.checkpoint();
+  const { step } = run.progress();
+  post('checkpoint', { bytes, step, epochs: run.history().epochs.length }, [bytes.buffer]);
+}
+
 async function turn(batches) {
   const out = await run.advance(batches);
+  if (deviceLost) return out;
   post('progress', out);
-  if (out.error) {
+  if (out.error && out.deviceError && run.backend() === 'webgpu') {
+    lose(out.error);
+  } else if (out.error) {
     running = false;
     post('error', { message: out.error, diverged: true });
   } else if (out.done) {
     running = false;
     post('done', { history: run.history() });
+  } else if (out.progress.phase === 'train') {
+    const gpuDue = run.backend() === 'webgpu' && performance.now() - lastCheckpoint > GPU_CHECKPOINT_EVERY_MS;
+    if (out.epochs.length || gpuDue) await checkpoint();
   }
   return out;
 }
@@ -42,7 +86,7 @@ async function loop(gen) {
   }
 }
 
-async function create(config) {
+async function create(config, restoreFrom = null) {
   await ready;
   generation += 1;
   running = false;
@@ -50,9 +94,11 @@ async function create(config) {
     run.free();
     run = null;
   }
-  post('status', { message: 'Compiling and preparing the model…' });
-  run = await Run.create(config);
+  post('status', { message: restoreFrom ? 'Restoring the run…' : 'Compiling and preparing the model…' });
+  run = restoreFrom ? await Run.restore(restoreFrom.bytes, restoreFrom.backend) : await Run.create(config);
   post('created', {
+    restored: !!restoreFrom,
+    step: run.progress().step,
     backend: run.backend(),
     backendDescription: run.backendDescription(),
     backendReason: run.backendReason() ?? null,
@@ -61,6 +107,7 @@ async function create(config) {
     batchesPerEpoch: run.batchesPerEpoch(),
     groups: run.history().groups,
   });
+  await checkpoint();
 }
 
 const handlers = {
@@ -92,6 +139,14 @@ const handlers = {
   },
   async prepare({ config }) {
     await create(config);
+  },
+  // Goes on from a checkpoint (bytes from a 'checkpoint' message), on `backend` if given.
+  async restore({ bytes, backend, resume }) {
+    await create(null, { bytes, backend });
+    if (resume) {
+      running = true;
+      loop(generation);
+    }
   },
   async resume() {
     if (!run || running) return;

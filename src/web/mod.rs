@@ -15,7 +15,7 @@ use wasm_bindgen_futures::future_to_promise;
 use crate::backend::{DEFAULT_CPU, cpu_device_for, describe};
 use crate::config::{BackendChoice, RunConfig};
 use crate::data::{Corpus, dataset_facts};
-use crate::train::{EpochRecord, Progress, StepRecord, Trainer};
+use crate::train::{Checkpoint, EpochRecord, Progress, StepRecord, TrainError, Trainer};
 
 thread_local! {
     /// burn's wgpu runtime initialises once per page or worker; later runs reuse its device.
@@ -201,6 +201,9 @@ struct Advanced<'a> {
     epochs: &'a [EpochRecord],
     done: bool,
     error: Option<String>,
+    /// The error came from the device (e.g. a lost GPU), not from the numbers: the run can go
+    /// on elsewhere from its last checkpoint.
+    device_error: bool,
 }
 
 #[derive(Serialize)]
@@ -216,6 +219,24 @@ pub struct Run {
 }
 
 impl Run {
+    fn wrap(
+        trainer: Trainer,
+        device: Device,
+        backend: BackendChoice,
+        backend_reason: Option<String>,
+    ) -> JsValue {
+        let state = RunState {
+            trainer,
+            device,
+            backend,
+            backend_reason,
+        };
+        Run {
+            state: Rc::new(RefCell::new(state)),
+        }
+        .into()
+    }
+
     fn with_state<T>(&self, f: impl FnOnce(&RunState) -> Result<T, JsValue>) -> Result<T, JsValue> {
         let state = self
             .state
@@ -239,16 +260,7 @@ impl Run {
             let (device, backend, backend_reason) =
                 choose_device(config.backend).await.map_err(js_error)?;
             let trainer = Trainer::new(config, device.clone()).map_err(js_error)?;
-            let state = RunState {
-                trainer,
-                device,
-                backend,
-                backend_reason,
-            };
-            Ok(Run {
-                state: Rc::new(RefCell::new(state)),
-            }
-            .into())
+            Ok(Run::wrap(trainer, device, backend, backend_reason))
         })
     }
 
@@ -263,7 +275,7 @@ impl Run {
                 run.trainer.history().steps.len(),
                 run.trainer.history().epochs.len(),
             );
-            let mut error = None;
+            let mut error: Option<TrainError> = None;
             let mut progress = run.trainer.progress(false);
             for _ in 0..batches.max(1) {
                 if run.trainer.is_done() {
@@ -278,13 +290,13 @@ impl Run {
                         }
                     }
                     Err(e) => {
-                        error = Some(e.to_string());
+                        error = Some(e);
                         break;
                     }
                 }
             }
             if let Err(e) = run.trainer.flush_async().await {
-                error = Some(e.to_string());
+                error = Some(e);
             }
             let history = run.trainer.history();
             let advanced = Advanced {
@@ -292,9 +304,41 @@ impl Run {
                 steps: &history.steps[steps_before..],
                 epochs: &history.epochs[epochs_before..],
                 done: run.trainer.is_done(),
-                error,
+                device_error: matches!(error, Some(TrainError::Device(_))),
+                error: error.map(|e| e.to_string()),
             };
             to_js(&advanced)
+        })
+    }
+
+    /// The run's state as bytes (weights, optimizer, generator, carried state, history), read off
+    /// the device: resolves to a `Uint8Array` that `Run.restore` takes, here or in another worker.
+    /// Taken between training batches (not while validating).
+    pub fn checkpoint(&self) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let mut guard = state.try_borrow_mut().map_err(|_| busy())?;
+            let checkpoint = guard.trainer.checkpoint_async().await.map_err(js_error)?;
+            Ok(js_sys::Uint8Array::from(checkpoint.to_bytes().as_slice()).into())
+        })
+    }
+
+    /// A run that goes on from `checkpoint` (bytes from `checkpoint()`), on `backend` ("auto",
+    /// "webgpu", "cpu"; omitted: the one the run asked for). Resolves to a `Run`.
+    pub fn restore(checkpoint: js_sys::Uint8Array, backend: Option<String>) -> Promise {
+        future_to_promise(async move {
+            let mut checkpoint = Checkpoint::from_bytes(&checkpoint.to_vec()).map_err(js_error)?;
+            if let Some(name) = backend {
+                let choice: BackendChoice = name.parse().map_err(|allowed| {
+                    js_error(format!("backend = {name:?} is not allowed: {allowed}"))
+                })?;
+                checkpoint.set_backend(choice);
+            }
+            let (device, backend, backend_reason) = choose_device(checkpoint.config().backend)
+                .await
+                .map_err(js_error)?;
+            let trainer = Trainer::from_checkpoint(checkpoint, device.clone()).map_err(js_error)?;
+            Ok(Run::wrap(trainer, device, backend, backend_reason))
         })
     }
 
@@ -435,6 +479,27 @@ impl Run {
         self.with_state(|s| Ok(s.backend_reason.clone()))
     }
 
+    /// Memory in use: `{wasmBytes, deviceBytesInUse, deviceBytesReserved}`; the device figures
+    /// are the GPU allocator's (null where the backend does not report them).
+    #[wasm_bindgen(js_name = memoryUsage)]
+    pub fn memory_usage(&self) -> Result<JsValue, JsValue> {
+        self.with_state(|s| {
+            #[derive(Serialize)]
+            #[serde(rename_all = "camelCase")]
+            struct Usage {
+                wasm_bytes: u32,
+                device_bytes_in_use: Option<u64>,
+                device_bytes_reserved: Option<u64>,
+            }
+            let pool = s.device.memory_pool_usage();
+            to_js(&Usage {
+                wasm_bytes: wasm_memory_bytes(),
+                device_bytes_in_use: pool.as_ref().map(|p| p.bytes_in_use),
+                device_bytes_reserved: pool.as_ref().map(|p| p.bytes_reserved),
+            })
+        })
+    }
+
     /// Training batches per epoch.
     #[wasm_bindgen(js_name = batchesPerEpoch)]
     pub fn batches_per_epoch(&self) -> Result<u32, JsValue> {
@@ -446,6 +511,15 @@ impl Run {
     pub fn param_count(&self) -> Result<u32, JsValue> {
         self.with_state(|s| Ok(s.trainer.param_count() as u32))
     }
+}
+
+/// The size of this module's linear memory (it only grows).
+fn wasm_memory_bytes() -> u32 {
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length()
 }
 
 async fn read_floats<const D: usize>(tensor: burn::tensor::Tensor<D>) -> Result<Vec<f32>, JsValue> {
