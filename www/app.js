@@ -222,7 +222,7 @@ async function continueOnCpu(why) {
   run.steps.length = saved.step;
   run.epochs.length = saved.epochs;
   const from = saved.step === 0 ? 'from the start' : `from step ${saved.step} (epoch ${saved.epochs})`;
-  $('#notice').textContent = `The GPU stopped (${why}). The run goes on on the CPU ${from}; the charts keep everything before it.`;
+  $('#notice').textContent = `The GPU stopped (${why.replace(/\.$/, '')}). The run continues on the CPU ${from}; the charts keep everything before it.`;
   $('#notice').hidden = false;
   emit('fallback', { from: 'webgpu', to: 'cpu', step: saved.step, message: why });
   settings = { ...settings, backend: 'cpu' };
