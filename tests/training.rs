@@ -67,7 +67,10 @@ fn same_seed_same_numbers() {
     };
     let (a, b, c) = (run(3), run(3), run(4));
     assert_eq!(a.steps.len(), 49);
-    assert_eq!(a, b, "the same seed, config and backend give the same metrics");
+    assert_eq!(
+        a, b,
+        "the same seed, config and backend give the same metrics"
+    );
     assert_ne!(
         a.epochs[0].valid_loss, c.epochs[0].valid_loss,
         "another seed gives another run"

@@ -19,9 +19,11 @@ function emit(type, payload = {}) {
 // The worker is replaced when it dies or its GPU is lost; the page keeps the run's history and
 // its latest checkpoint, so nothing drawn is lost and a run can go on in the new worker.
 let worker = null;
+let workerReady = false; // the current worker has loaded its module
 let booted = false;      // the first worker has reported ready and the page is built
 let onRestarted = null;  // resolves when a replacement worker reports ready
 function spawnWorker() {
+  workerReady = false;
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = onWorkerMessage;
   worker.onerror = onWorkerError;
@@ -247,6 +249,7 @@ function onWorkerMessage({ data }) {
       break;
     }
     case 'ready':
+      workerReady = true;
       if (!booted) {
         booted = true;
         init();
@@ -333,6 +336,11 @@ function onWorkerMessage({ data }) {
 // so that Train works again without a reload.
 async function onWorkerError(event) {
   event.preventDefault();
+  if (!workerReady) {
+    // It never started (a missing or broken file): another worker would fail the same way.
+    showRunError(`The training worker could not start: ${event.message || 'unknown error'}. Reload the page to try again.`);
+    return;
+  }
   showRunError(`The training worker stopped: ${event.message || 'unknown error'}. The charts are kept; press Train to start a new run.`);
   setState('loading');
 spawnWorker();

@@ -1,12 +1,13 @@
-//! An LSTM layer written out, with PyTorch's nn.LSTM semantics (LMModel6 and 7). The book's
-//! refactored LSTMCell: one input and one hidden product give all four gates, split with `chunk`.
+//! An LSTM layer written out, with PyTorch's nn.LSTM semantics (LMModel6 and 7). As in the book's
+//! refactored LSTMCell, one product gives all four gates, split with `chunk`: here the input and
+//! the hidden state are joined first, so each step is a single [x_t, h] @ [W_ih; W_hh].
 
 use burn::module::{Module, Param};
 use burn::tensor::Tensor;
 use burn::tensor::activation::{sigmoid, tanh};
 
 use super::rnn::masked;
-use super::{Init, LayerState, project, time_steps};
+use super::{Init, LayerState, joined_weights, step_product, time_steps};
 
 #[derive(Module, Debug)]
 pub struct LstmCell {
@@ -36,12 +37,12 @@ impl LstmCell {
         weight_mask: Option<Tensor<2>>,
     ) -> (Tensor<3>, LayerState) {
         let w_hh = masked(self.w_hh.val(), weight_mask);
-        let x_proj = project(x, self.w_ih.val(), self.b_ih.val() + self.b_hh.val());
+        let weights = joined_weights(self.w_ih.val(), w_hh, self.b_ih.val(), self.b_hh.val());
         let mut hidden = state.hidden;
         let mut cell = state.cell.unwrap_or_else(|| hidden.zeros_like());
         let mut outputs = Vec::new();
-        for x_t in time_steps(x_proj) {
-            let gates = x_t + hidden.matmul(w_hh.clone());
+        for x_t in time_steps(x) {
+            let gates = step_product(x_t, &hidden, &weights);
             let [input_gate, forget_gate, cell_gate, output_gate]: [Tensor<2>; 4] =
                 gates.chunk(4, 1).try_into().expect("four gates");
             cell = sigmoid(forget_gate) * cell + sigmoid(input_gate) * tanh(cell_gate);

@@ -4,7 +4,7 @@ use burn::module::{Module, Param};
 use burn::tensor::Tensor;
 use burn::tensor::activation::{relu, tanh};
 
-use super::{Init, LayerState, project, time_steps};
+use super::{Init, LayerState, joined_weights, project, step_product, time_steps};
 
 /// The book's first cell: one linear layer H applied to the hidden state plus the new input,
 /// h = relu(H(h + x)). LMModel1 writes it out for three tokens; LMModel2-4 loop over it.
@@ -70,12 +70,11 @@ impl RnnCell {
         weight_mask: Option<Tensor<2>>,
     ) -> (Tensor<3>, LayerState) {
         let w_hh = masked(self.w_hh.val(), weight_mask);
-        // Both biases join the input projection, done for all steps at once.
-        let x_proj = project(x, self.w_ih.val(), self.b_ih.val() + self.b_hh.val());
+        let weights = joined_weights(self.w_ih.val(), w_hh, self.b_ih.val(), self.b_hh.val());
         let mut hidden = state.hidden;
         let mut outputs = Vec::new();
-        for x_t in time_steps(x_proj) {
-            hidden = tanh(x_t + hidden.matmul(w_hh.clone()));
+        for x_t in time_steps(x) {
+            hidden = tanh(step_product(x_t, &hidden, &weights));
             outputs.push(hidden.clone());
         }
         (Tensor::stack(outputs, 1), LayerState { hidden, cell: None })
