@@ -50,7 +50,8 @@ const cpu = await measure(`model=m7&epochs=${EPOCHS}&backend=cpu`, async (page) 
 });
 console.log(JSON.stringify({ backend: 'cpu (wasm, flex)', model: 'm7', ...cpu }));
 
-const gpu = await measure('model=m7&epochs=1&backend=webgpu', async (page) => {
+// --webgpu-batches 0 skips WebGPU (SwiftShader takes minutes before its first batch).
+const gpu = GPU_BATCHES > 0 && await measure('model=m7&epochs=1&backend=webgpu', async (page) => {
   const t0 = await page.evaluate(() => performance.now());
   const n0 = await page.evaluate(() => Number(document.body.dataset.steps));
   await page.waitForFunction((n) => Number(document.body.dataset.steps) >= n, n0 + GPU_BATCHES, { timeout: 1_800_000, polling: 200 });
@@ -61,7 +62,7 @@ const gpu = await measure('model=m7&epochs=1&backend=webgpu', async (page) => {
   // An m7 epoch is 49 training batches plus 12 validation batches (about a third of the work each).
   return { secondsPerTrainingBatch: perBatch, estimatedEpochSeconds: perBatch * (49 + 12 / 3), batchesTimed: n1 - n0 };
 });
-console.log(JSON.stringify({ backend: 'webgpu (SwiftShader)', model: 'm7', ...gpu }));
+if (gpu) console.log(JSON.stringify({ backend: 'webgpu (SwiftShader)', model: 'm7', ...gpu }));
 
 await browser.close();
 server.close();

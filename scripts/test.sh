@@ -22,7 +22,7 @@ ensure_wasm_tools
 log "wasm tests in headless Chromium (CPU and WebGPU)"
 # Training tests take longer than wasm-bindgen-test's default 20 s; SwiftShader's WebGPU is slow.
 export WASM_BINDGEN_TEST_TIMEOUT=600
-wasm-pack test --headless --chrome --release -- --locked --no-default-features --features wgpu --test web
+wasm-pack test --headless --chrome --release -- --locked --no-default-features --features wgpu --test web -- --nocapture
 
 log "page end-to-end test"
 bash scripts/build-site.sh
