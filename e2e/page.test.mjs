@@ -220,6 +220,10 @@ test('a crashed worker is replaced: the error shows, the charts stay, Train work
   await page.waitForFunction(() => ['idle', 'done'].includes(document.body.dataset.state), null, { timeout: 30_000, polling: 250 });
   const kept = await page.evaluate(() => Number(document.body.dataset.steps));
   assert.ok(kept >= 4, `the charts keep the run's ${kept} steps`);
+  // The old worker is gone: nothing more arrives from it.
+  await page.waitForTimeout(1_500);
+  assert.equal(await page.evaluate(() => Number(document.body.dataset.steps)), kept, 'the crashed worker was not stopped');
+  assert.equal(page.workers().length, 1, `${page.workers().length} workers`);
   const points = await page.evaluate(() => JSON.parse(document.body.dataset.losses).length);
   assert.ok(points > 0);
   // A new run starts in the new worker, without a reload.

@@ -343,7 +343,6 @@ async function onWorkerError(event) {
   }
   showRunError(`The training worker stopped: ${event.message || 'unknown error'}. The charts are kept; press Train to start a new run.`);
   setState('loading');
-spawnWorker();
   await replaceWorker('the training worker stopped');
   setState(run && run.epochs.length ? 'done' : 'idle');
 }
