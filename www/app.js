@@ -216,19 +216,24 @@ async function continueOnCpu(why) {
   const saved = run && run.checkpoint;
   const resume = state === 'training';
   await replaceWorker('the GPU was lost');
-  if (!saved) {
-    showRunError(`The GPU stopped (${why}) before the run could be saved. Press Train to start again (the page will use the CPU).`);
-    setState('idle');
-    return;
-  }
-  run.steps.length = saved.step;
-  run.epochs.length = saved.epochs;
-  const from = saved.step === 0 ? 'from the start' : `from step ${saved.step} (epoch ${saved.epochs})`;
-  $('#notice').textContent = `The GPU stopped (${why.replace(/\.$/, '')}). The run continues on the CPU ${from}; the charts keep everything before it.`;
-  $('#notice').hidden = false;
-  emit('fallback', { from: 'webgpu', to: 'cpu', step: saved.step, message: why });
   settings = { ...settings, backend: 'cpu' };
-  tell('restore', { bytes: saved.bytes, backend: 'cpu', resume });
+  const reason = why.replace(/\.$/, '');
+  const step = saved ? saved.step : 0;
+  emit('fallback', { from: 'webgpu', to: 'cpu', step, message: why });
+  $('#notice').hidden = false;
+  if (saved) {
+    run.steps.length = saved.step;
+    run.epochs.length = saved.epochs;
+    $('#notice').textContent = `The GPU stopped (${reason}). The run continues on the CPU from step ${saved.step} (epoch ${saved.epochs}); the charts keep everything before it.`;
+    tell('restore', { bytes: saved.bytes, backend: 'cpu', resume });
+  } else {
+    // Before the first checkpoint: the same seed gives the same start on the CPU.
+    $('#notice').textContent = `The GPU stopped (${reason}) before the run's first checkpoint. The run starts again on the CPU.`;
+    run = newRun();
+    document.body.dataset.steps = 0;
+    startCharts();
+    tell(resume ? 'start' : 'prepare', { config: settings });
+  }
   setState(resume ? 'training' : 'paused');
 }
 

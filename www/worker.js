@@ -47,8 +47,9 @@ function batchesPerTurn() {
 }
 
 // Sends the page the run's state, so the run can go on in another worker or on another backend:
-// when a run is created, at the end of every epoch, and every few seconds on a GPU (which can be
-// lost at any time).
+// at the end of every epoch, and every few seconds on a GPU (which can be lost at any time). None
+// is taken when a run starts: its weights follow from the seed, and a GPU readback then would
+// delay the first step.
 const GPU_CHECKPOINT_EVERY_MS = 10_000;
 let lastCheckpoint = 0;
 async function checkpoint() {
@@ -98,7 +99,6 @@ async function create(config, restoreFrom = null) {
   run = restoreFrom ? await Run.restore(restoreFrom.bytes, restoreFrom.backend) : await Run.create(config);
   post('created', {
     restored: !!restoreFrom,
-    step: run.progress().step,
     backend: run.backend(),
     backendDescription: run.backendDescription(),
     backendReason: run.backendReason() ?? null,
@@ -107,7 +107,7 @@ async function create(config, restoreFrom = null) {
     batchesPerEpoch: run.batchesPerEpoch(),
     groups: run.history().groups,
   });
-  await checkpoint();
+  lastCheckpoint = performance.now();
 }
 
 const handlers = {
