@@ -92,6 +92,7 @@ fn no_checkpoint_while_validating() {
     }
     let error = t.checkpoint().unwrap_err().to_string();
     assert!(error.contains("validating"), "{error}");
+    assert!(!error.contains("device"), "not a device failure: {error}");
 }
 
 #[test]
@@ -135,4 +136,58 @@ fn bytes_that_are_not_a_checkpoint_are_refused_with_a_reason() {
         };
         assert!(error.contains("not fit"), "{error}");
     }
+}
+
+/// The checkpoint with its JSON header changed by `edit` (the rest kept, re-padded).
+fn with_header(bytes: &[u8], edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let header_len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    let mut header: serde_json::Value =
+        serde_json::from_slice(&bytes[12..12 + header_len]).unwrap();
+    edit(&mut header);
+    let text = serde_json::to_vec(&header).unwrap();
+    let mut out = b"RNNPCKPT".to_vec();
+    out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+    out.extend_from_slice(&text);
+    while out.len() % 8 != 0 {
+        out.push(0);
+    }
+    out.extend_from_slice(&bytes[(12 + header_len).div_ceil(8) * 8..]);
+    out
+}
+
+#[test]
+fn a_header_with_an_impossible_position_is_refused_not_run() {
+    let mut t = Trainer::new(config(), cpu_device()).unwrap();
+    for _ in 0..3 {
+        t.advance().unwrap();
+    }
+    let good = t.checkpoint().unwrap().to_bytes();
+    // The helper itself keeps a good checkpoint good.
+    let same = with_header(&good, |_| {});
+    assert!(Trainer::from_checkpoint(Checkpoint::from_bytes(&same).unwrap(), cpu_device()).is_ok());
+
+    let refused = |edit: &dyn Fn(&mut serde_json::Value), why: &str| {
+        let bytes = with_header(&good, |h| edit(h));
+        let error = match Checkpoint::from_bytes(&bytes) {
+            Err(e) => e,
+            Ok(c) => Trainer::from_checkpoint(c, cpu_device()).err().unwrap(),
+        };
+        assert!(error.contains(why), "{error}");
+    };
+    refused(&|h| h["batch"] = 10_000.into(), "position");
+    refused(&|h| h["epoch"] = 99.into(), "position");
+    refused(&|h| h["step"] = 2.into(), "position");
+    refused(&|h| h["phase"] = "done".into(), "position");
+    refused(&|h| h["phase"] = "valid".into(), "position");
+    refused(
+        &|h| h["groups"] = serde_json::json!(["a", "b", "c", "d"]),
+        "position",
+    );
+    refused(&|h| h["hidden"][0][0][0] = 63.into(), "hidden state");
+
+    // An absurd elapsed time restores (the epoch's clock just restarts) rather than panicking.
+    let slow = with_header(&good, |h| h["epoch_seconds"] = 1e300.into());
+    let mut restored =
+        Trainer::from_checkpoint(Checkpoint::from_bytes(&slow).unwrap(), cpu_device()).unwrap();
+    restored.advance().unwrap();
 }

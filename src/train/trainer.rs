@@ -60,6 +60,8 @@ pub enum TrainError {
     },
     /// The device could not run or read back the computation (e.g. a lost GPU).
     Device(String),
+    /// The run cannot do what was asked where it stands (e.g. a checkpoint while validating).
+    NotNow(String),
 }
 
 impl std::fmt::Display for TrainError {
@@ -71,6 +73,7 @@ impl std::fmt::Display for TrainError {
                  gradient clipping (clip=1), or an LSTM, which tolerates higher rates than a plain RNN"
             ),
             TrainError::Device(message) => write!(f, "the compute device failed: {message}"),
+            TrainError::NotNow(message) => write!(f, "{message}"),
         }
     }
 }

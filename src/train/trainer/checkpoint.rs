@@ -213,15 +213,14 @@ impl Checkpoint {
             .chunks_exact(4)
             .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
             .collect();
-        let hidden_ok = header
+        let hidden_ok = header.hidden.iter().flatten().all(|(shape, _)| {
+            shape.len() == 2
+                && shape[0] == header.config.batch_size
+                && shape[1] == header.config.hidden
+        }) && header
             .hidden
-            .iter()
-            .flatten()
-            .all(|(shape, _)| shape.len() == 2 && shape[1] == header.config.hidden)
-            && header
-                .hidden
-                .as_ref()
-                .is_none_or(|layers| layers.len() == header.config.layers);
+            .as_ref()
+            .is_none_or(|layers| layers.len() == header.config.layers);
         if !hidden_ok {
             return Err(bad("its hidden state does not fit its config"));
         }
@@ -290,6 +289,29 @@ impl ModuleMapper for Load<'_> {
     }
 }
 
+/// Refuses a position the restored run could not go on from (it would index past its batches):
+/// where a checkpoint is taken, the step is the epochs' batches plus the batch, and the history
+/// has one record per step and epoch, under the model's parameter groups.
+fn check_position(header: &Header, history: &History, fresh: &Trainer) -> Result<(), String> {
+    let per_epoch = fresh.batches_per_epoch();
+    let epochs = header.config.epochs;
+    let placed = match header.phase {
+        Phase::Train => header.epoch < epochs && header.batch < per_epoch,
+        Phase::Done => header.epoch == epochs && header.batch == 0,
+        Phase::Valid => false,
+    };
+    let consistent = placed
+        && header.step == header.epoch * per_epoch + header.batch
+        && history.steps.len() == header.step
+        && history.epochs.len() == header.epoch
+        && history.groups == fresh.history.groups;
+    if consistent {
+        Ok(())
+    } else {
+        Err("not a usable checkpoint: its position in the run does not fit its config".into())
+    }
+}
+
 impl Trainer {
     /// What a checkpoint reads off the device, as one flat tensor, with the header that
     /// describes it. Flushes pending metrics first (blocking: native only; see `checkpoint_async`).
@@ -298,7 +320,7 @@ impl Trainer {
             return Err(error.clone());
         }
         if self.phase == Phase::Valid {
-            return Err(TrainError::Device(
+            return Err(TrainError::NotNow(
                 "a checkpoint is taken between training batches, and this run is validating: \
                  advance to the end of the epoch first"
                     .into(),
@@ -408,6 +430,7 @@ impl Trainer {
             values,
         } = checkpoint;
         let mut trainer = Trainer::new(header.config.clone(), device).map_err(|e| e.to_string())?;
+        check_position(&header, &history, &trainer)?;
         let mut collect = Collect(Vec::new());
         trainer.model().visit(&mut collect);
         let shapes: Vec<&Vec<usize>> = collect.0.iter().map(|(_, _, s)| s).collect();
@@ -464,8 +487,9 @@ impl Trainer {
         trainer.history = history;
         trainer.smooth = smooth;
         trainer.rng = RunRng::resume(header.config.seed, header.draws);
-        trainer.epoch_started = Instant::now()
-            .checked_sub(Duration::from_secs_f64(header.epoch_seconds.max(0.0)))
+        trainer.epoch_started = Duration::try_from_secs_f64(header.epoch_seconds)
+            .ok()
+            .and_then(|d| Instant::now().checked_sub(d))
             .unwrap_or_else(Instant::now);
         if trainer.phase == Phase::Train && trainer.batch > 0 {
             trainer.train_batches = trainer.data.train_batches(trainer.shuffle_seed());
