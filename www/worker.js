@@ -55,8 +55,9 @@ let lastCheckpoint = 0;
 async function checkpoint() {
   lastCheckpoint = performance.now();
   const bytes = await run.checkpoint();
-  const { step } = run.progress();
-  post('checkpoint', { bytes, step, epochs: run.history().epochs.length }, [bytes.buffer]);
+  // Between training batches, `epoch` counts the epochs finished (no need to copy the history).
+  const { step, epoch } = run.progress();
+  post('checkpoint', { bytes, step, epochs: epoch }, [bytes.buffer]);
 }
 
 async function turn(batches) {
