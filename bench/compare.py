@@ -19,8 +19,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CLI = ROOT / "target" / "release" / "rnn-playground"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from book_table import CLI, ROOT, run as run_cli  # noqa: E402  (our CLI, one epoch record a line)
+
 VENV = ROOT / "bench" / ".venv"
 PY = VENV / "bin" / "python"
 
@@ -75,13 +76,11 @@ def clock_ghz():
 
 
 def ours(model, backend, epochs):
-    out = subprocess.run([str(CLI), "train", "--model", model, "--backend", backend, "--epochs", str(epochs),
-                          "--format", "jsonl"], capture_output=True, text=True)
-    rows = [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")]
-    secs = [r["seconds"] for r in rows if "seconds" in r and not r.get("summary")]
-    if out.returncode != 0 or not secs:
-        raise RuntimeError(f"{model} on {backend}: {out.stderr.strip()[-300:]}")
-    return secs
+    """Steady seconds per epoch of our CLI (book_table.run: the epochs after the first)."""
+    res = run_cli(model, backend, ["--epochs", str(epochs)])
+    if "error" in res:
+        raise RuntimeError(f"{model} on {backend}: {res['error']}")
+    return res["steady_epoch_s"]
 
 
 def pytorch(model, epochs, threads):
@@ -125,7 +124,7 @@ def main():
     for r in range(a.repeats):
         for m in models:  # interleaved: every contender on a model before the next model
             for b in backends:
-                times.setdefault((m, b), []).append(steady(ours(m, b, a.epochs)))
+                times.setdefault((m, b), []).append(ours(m, b, a.epochs))
             times.setdefault((m, "pytorch"), []).append(steady(pytorch(m, a.epochs, a.threads)))
             print(f"[{r + 1}/{a.repeats}] {m}: " + ", ".join(f"{k[1]} {v[-1]:.3f} s" for k, v in times.items() if k[0] == m), file=sys.stderr)
     ghz = clock_ghz()
