@@ -166,9 +166,13 @@ function startCharts() {
   epochChart.reset(bookFor(model), ghost ? ghost.epochs : null, settings.epochs);
 }
 
-// A run as the page tracks it; the worker fills in backend and batchesPerEpoch when it starts.
-function newRun() {
-  return { steps: [], epochs: [], started: performance.now(), batchesPerEpoch: 1, backend: null };
+// A new run as the page tracks it (the worker fills in backend and batchesPerEpoch when it
+// starts), with empty charts; the worker is told to `start` it or to `prepare` it for stepping.
+function beginRun(command) {
+  run = { steps: [], epochs: [], started: performance.now(), batchesPerEpoch: 1, backend: null };
+  document.body.dataset.steps = 0;
+  startCharts();
+  tell(command, { config: settings });
 }
 
 function train() {
@@ -177,12 +181,9 @@ function train() {
     setState('training');
     return;
   }
-  run = newRun();
-  document.body.dataset.steps = 0;
   $('#run-error').hidden = true;
-  startCharts();
+  beginRun('start');
   setState('training');
-  tell('start', { config: settings });
 }
 
 function describeProgress(p) {
@@ -229,10 +230,7 @@ async function continueOnCpu(why) {
   } else {
     // Before the first checkpoint: the same seed gives the same start on the CPU.
     $('#notice').textContent = `The GPU stopped (${reason}) before the run's first checkpoint. The run starts again on the CPU.`;
-    run = newRun();
-    document.body.dataset.steps = 0;
-    startCharts();
-    tell(resume ? 'start' : 'prepare', { config: settings });
+    beginRun(resume ? 'start' : 'prepare');
   }
   setState(resume ? 'training' : 'paused');
 }
@@ -458,7 +456,7 @@ $('#baseline').textContent = BASELINE.toFixed(4);
 $('#train').addEventListener('click', train);
 $('#pause').addEventListener('click', () => tell('pause'));
 $('#step').addEventListener('click', () => {
-  if (!run) { run = newRun(); startCharts(); tell('prepare', { config: settings }); }
+  if (!run) beginRun('prepare');
   tell('step');
   setState('paused');
 });
