@@ -5,6 +5,7 @@ pub mod backend;
 pub mod book;
 pub mod config;
 pub mod data;
+pub mod kernels;
 pub mod model;
 pub mod rng;
 pub mod train;

@@ -7,7 +7,7 @@ use burn::tensor::Tensor;
 use burn::tensor::activation::{sigmoid, tanh};
 
 use super::rnn::masked;
-use super::{Init, LayerState, joined_weights, step_product, time_steps};
+use super::{Init, LayerState, fused, joined_weights, project, step_product, time_steps};
 
 #[derive(Module, Debug)]
 pub struct LstmCell {
@@ -31,6 +31,42 @@ impl LstmCell {
     }
 
     pub fn forward(
+        &self,
+        x: Tensor<3>,
+        state: LayerState,
+        weight_mask: Option<Tensor<2>>,
+    ) -> (Tensor<3>, LayerState) {
+        let [batch, time, _] = x.dims();
+        if batch > 0 && time > 0 && fused::has_fused_kernel(&x.device()) {
+            self.forward_fused(x, state, weight_mask)
+        } else {
+            self.forward_composed(x, state, weight_mask)
+        }
+    }
+
+    /// On the CPU: the input projection of all steps in one product, then the recurrence as one
+    /// operation (fused.rs).
+    fn forward_fused(
+        &self,
+        x: Tensor<3>,
+        state: LayerState,
+        weight_mask: Option<Tensor<2>>,
+    ) -> (Tensor<3>, LayerState) {
+        let w_hh = masked(self.w_hh.val(), weight_mask);
+        let cell = state.cell.unwrap_or_else(|| state.hidden.zeros_like());
+        let x_gates = project(x, self.w_ih.val(), self.b_ih.val() + self.b_hh.val());
+        let (outputs, cell) = fused::lstm_sequence(x_gates, w_hh, state.hidden, cell);
+        let [batch, time, hidden] = outputs.dims();
+        let last = outputs.clone().slice([0..batch, time - 1..time, 0..hidden]);
+        let state = LayerState {
+            hidden: last.reshape([batch, hidden]),
+            cell: Some(cell),
+        };
+        (outputs, state)
+    }
+
+    /// Step by step in tensor operations, as the book's LSTMCell: any device.
+    fn forward_composed(
         &self,
         x: Tensor<3>,
         state: LayerState,
@@ -94,5 +130,96 @@ mod tests {
         let h1 = o * c1.tanh();
         assert_close(&values(out), &[h1], 1e-6);
         assert_close(&values(state.cell.unwrap()), &[c1], 1e-6);
+    }
+
+    /// A layer with uniform weights from a fixed pattern, on an autodiff device.
+    fn layer(input: usize, hidden: usize) -> LstmCell {
+        let device = device().autodiff();
+        let pattern = |n: usize, k: usize| -> Vec<f32> {
+            (0..n)
+                .map(|i| (((i * 37 + k * 11) % 101) as f32 / 101.0 - 0.5) * 0.8)
+                .collect()
+        };
+        let param = |k: usize, shape: [usize; 2]| {
+            let values = pattern(shape[0] * shape[1], k);
+            Tensor::<2>::from_data(burn::tensor::TensorData::new(values, shape), &device)
+        };
+        let bias = |k: usize| param(k, [1, 4 * hidden]).reshape([4 * hidden]);
+        LstmCell {
+            w_ih: Param::from_tensor(param(1, [input, 4 * hidden])),
+            b_ih: Param::from_tensor(bias(2)),
+            w_hh: Param::from_tensor(param(3, [hidden, 4 * hidden])),
+            b_hh: Param::from_tensor(bias(4)),
+        }
+    }
+
+    #[test]
+    fn fused_and_composed_layers_agree_in_outputs_and_gradients() {
+        let (batch, time, input, hidden) = (5, 7, 3, 4);
+        let cell = layer(input, hidden);
+        let device = device().autodiff();
+        let x = Tensor::<3>::from_data(
+            burn::tensor::TensorData::new(
+                (0..batch * time * input)
+                    .map(|i| ((i * 13) % 17) as f32 / 8.0 - 1.0)
+                    .collect::<Vec<_>>(),
+                [batch, time, input],
+            ),
+            &device,
+        );
+        let state = || LayerState {
+            hidden: Tensor::<2>::ones([batch, hidden], &device) * 0.3,
+            cell: Some(Tensor::<2>::ones([batch, hidden], &device) * -0.2),
+        };
+        // A weight mask as weight dropout gives, so its product is differentiated too.
+        let mask = Tensor::<2>::from_data(
+            burn::tensor::TensorData::new(
+                (0..hidden * 4 * hidden)
+                    .map(|i| if i % 3 == 0 { 0.0 } else { 1.5 })
+                    .collect::<Vec<_>>(),
+                [hidden, 4 * hidden],
+            ),
+            &device,
+        );
+        // Every output and the carried state feed the loss, with unequal weights.
+        let run = |fused: bool| {
+            let (out, end) = if fused {
+                cell.forward_fused(x.clone(), state(), Some(mask.clone()))
+            } else {
+                cell.forward_composed(x.clone(), state(), Some(mask.clone()))
+            };
+            let scale = Tensor::<3>::from_data(
+                burn::tensor::TensorData::new(
+                    (0..batch * time * hidden)
+                        .map(|i| (i % 5) as f32 - 2.0)
+                        .collect::<Vec<_>>(),
+                    [batch, time, hidden],
+                ),
+                &device,
+            );
+            let loss = (out.clone() * scale).sum()
+                + end.hidden.clone().sum() * 0.5
+                + end.cell.clone().unwrap().sum() * 0.25;
+            let grads = loss.backward();
+            let grad = |p: &Param<Tensor<2>>| values(p.val().grad(&grads).unwrap());
+            let grad1 = |p: &Param<Tensor<1>>| values(p.val().grad(&grads).unwrap());
+            (
+                values(out.inner()),
+                values(end.cell.unwrap().inner()),
+                [grad(&cell.w_ih), grad(&cell.w_hh)],
+                [grad1(&cell.b_ih), grad1(&cell.b_hh)],
+            )
+        };
+        let (fused, composed) = (run(true), run(false));
+        assert_close(&fused.0, &composed.0, 1e-5);
+        assert_close(&fused.1, &composed.1, 1e-5);
+        for k in 0..2 {
+            assert_close(&fused.2[k], &composed.2[k], 1e-4);
+            assert_close(&fused.3[k], &composed.3[k], 1e-4);
+        }
+        assert!(
+            fused.2[1].iter().any(|g| g.abs() > 1e-3),
+            "W_hh gets a gradient"
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! book's LMModel1..7.
 
 pub mod dropout;
+pub mod fused;
 pub mod gru;
 pub mod ladder;
 pub mod lstm;
