@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -88,6 +89,15 @@ test('the page loads without console errors and reports ready', async () => {
   console.log(`requests on load: ${requests.length} (${files.join(', ')})`);
   assert.ok(requests.length <= 16, `${requests.length} requests: ${files.join(', ')}`);
   assert.equal(new Set(files).size, files.length, `a file was fetched twice: ${files.join(', ')}`);
+  // Every visitor loads the CPU-only module first; the WebGPU one only with a hardware adapter
+  // (this Chromium's is SwiftShader, which `auto` skips).
+  assert.ok(files.includes('/pkg-cpu/rnn_playground_bg.wasm'), files.join(', '));
+  assert.ok(!files.includes('/pkg/rnn_playground_bg.wasm'), files.join(', '));
+  // What a visitor downloads before the first training step, gzipped: at most 3 MB.
+  let gzipped = 0;
+  for (const f of files) gzipped += gzipSync(await readFile(join(ROOT, f === '/' ? 'index.html' : f)), { level: 9 }).length;
+  console.log(`loaded before training, gzipped: ${gzipped} bytes`);
+  assert.ok(gzipped <= 3_000_000, `${gzipped} bytes gzipped`);
   await page.close();
 });
 
@@ -112,15 +122,35 @@ test('m7 trains on the CPU from the URL, beats the baseline, and never blocks th
   await page.close();
 });
 
-test('the WebGPU path trains a tiny config', async () => {
-  const { page, errors } = await open('?model=m6&hidden=8&bs=64&bptt=4&epochs=1&backend=webgpu&autostart=1');
+// backend=webgpu: the run starts at once on the CPU module while the WebGPU module loads and
+// compiles its kernels, then moves to it. Many epochs, so that it is still training then.
+const WEBGPU_RUN = '?model=m6&hidden=8&bs=64&bptt=4&epochs=200&backend=webgpu&autostart=1';
+
+async function waitForHandover(page) {
+  await page.waitForFunction(() => window.__events.some((e) => ['handover', 'fallback', 'error'].includes(e.type)) || document.querySelector('#run-error:not([hidden])'), null, { timeout: 300_000, polling: 500 });
+  assert.equal(await page.locator('#run-error').isHidden(), true, await page.locator('#run-error').textContent());
+  assert.deepEqual(await events(page, 'fallback'), []);
+  const [handover] = await events(page, 'handover');
+  assert.equal(handover.to, 'webgpu', JSON.stringify(handover));
+  return handover;
+}
+
+test('the WebGPU path: training starts on the CPU and moves to WebGPU once its kernels are ready', async () => {
+  const { page, errors, requests } = await open(WEBGPU_RUN);
   await waitForEvent(page, 'ready', 60_000);
-  await page.waitForFunction(() => Number(document.body.dataset.steps) >= 8 || document.querySelector('#run-error:not([hidden])'), null, { timeout: 240_000, polling: 500 });
+  await page.waitForFunction(() => Number(document.body.dataset.steps) > 0, null, { timeout: 60_000, polling: 100 });
+  assert.equal(await page.evaluate(() => document.body.dataset.backend), 'flex', 'the first steps run on the CPU');
+  const handover = await waitForHandover(page);
+  assert.ok(handover.step > 0, JSON.stringify(handover));
+  await page.waitForFunction(() => document.body.dataset.backend === 'webgpu', null, { timeout: 60_000, polling: 250 });
+  // The history before the handover is kept, and training goes on on the GPU.
+  await page.waitForFunction((n) => Number(document.body.dataset.steps) >= n + 8, handover.step, { timeout: 240_000, polling: 500 });
   const backend = await page.locator('#backend').textContent();
   assert.match(backend, /WebGPU/, `backend shown: ${backend}`);
   assert.equal(await page.locator('#run-error').isHidden(), true, await page.locator('#run-error').textContent());
   const losses = await page.evaluate(() => JSON.parse(document.body.dataset.losses));
   assert.ok(losses.every(Number.isFinite), JSON.stringify(losses));
+  assert.ok(requests.some((u) => u.endsWith('/pkg/rnn_playground_bg.wasm')), 'the WebGPU module was loaded');
   await page.click('#pause');
   await page.screenshot({ path: join(SHOTS, 'webgpu.png') });
   assert.deepEqual(errors, []);
@@ -176,14 +206,12 @@ test('a phone-sized screen gets one readable column', async () => {
 });
 
 test('a lost GPU moves the run to the CPU, keeping its history', async () => {
-  const { page, errors } = await open('?model=m6&hidden=8&bs=64&bptt=4&epochs=1&backend=webgpu&autostart=1');
+  const { page, errors } = await open(WEBGPU_RUN);
   await waitForEvent(page, 'ready', 60_000);
-  // Wait for a checkpoint past the start (taken every 10 s on a GPU).
-  await page.waitForFunction(() => Number(document.body.dataset.checkpointStep) > 0 || document.querySelector('#run-error:not([hidden])'), null, { timeout: 300_000, polling: 500 });
-  assert.equal(await page.locator('#run-error').isHidden(), true, await page.locator('#run-error').textContent());
-  assert.equal(await page.evaluate(() => document.body.dataset.backend), 'webgpu');
+  await waitForHandover(page);
+  await page.waitForFunction(() => document.body.dataset.backend === 'webgpu' && Number(document.body.dataset.checkpointStep) > 0, null, { timeout: 60_000, polling: 250 });
   const saved = await page.evaluate(() => Number(document.body.dataset.checkpointStep));
-  const [worker] = page.workers();
+  const worker = page.workers().find((w) => w.url().includes('module=gpu'));
   const destroyed = await worker.evaluate(() => {
     const device = self.rnnPlayground.gpuDevice();
     if (!device) return false;

@@ -18,33 +18,170 @@ function emit(type, payload = {}) {
 // ---- worker, with request/reply ----
 // The worker is replaced when it dies or its GPU is lost; the page keeps the run's history and
 // its latest checkpoint, so nothing drawn is lost and a run can go on in the new worker.
+// Every visitor's first worker loads the CPU-only module (0.8 MB gzipped). When the browser offers
+// a GPU adapter worth using, a second worker loads the WebGPU module beside it and compiles the
+// kernels of the current settings; then it takes over, and a run already training on the CPU
+// moves to it through a checkpoint (see `gpu` below).
 let worker = null;
+let workerKind = 'cpu';  // which module the current worker loaded: cpu | gpu
 let workerReady = false; // the current worker has loaded its module
 let booted = false;      // the first worker has reported ready and the page is built
 let onRestarted = null;  // resolves when a replacement worker reports ready
-function spawnWorker() {
+function newWorker(kind) {
+  return new Worker(new URL(`./worker.js?module=${kind}`, import.meta.url), { type: 'module' });
+}
+function spawnWorker(kind = 'cpu') {
   workerReady = false;
-  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  workerKind = kind;
+  worker = newWorker(kind);
   worker.onmessage = onWorkerMessage;
   worker.onerror = onWorkerError;
 }
+// Ends a worker; what was asked of it fails with `why`.
+function retire(target, why) {
+  target.terminate();
+  for (const [id, p] of pending) {
+    if (p.target !== target) continue;
+    pending.delete(id);
+    p.reject(new Error(why));
+  }
+}
 function replaceWorker(why) {
-  worker.terminate();
-  for (const p of pending.values()) p.reject(new Error(why));
-  pending.clear();
+  retire(worker, why);
+  if (gpu.state === 'adopted') gpu.state = 'none';
   const ready = new Promise((resolve) => { onRestarted = resolve; });
-  spawnWorker();
+  spawnWorker('cpu');
   return ready;
 }
 let nextId = 0;
 const pending = new Map();
-function ask(type, payload = {}) {
+function ask(type, payload = {}, target = worker) {
   const id = nextId++;
-  worker.postMessage({ type, id, ...payload });
-  return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+  target.postMessage({ type, id, ...payload });
+  return new Promise((resolve, reject) => pending.set(id, { resolve, reject, target }));
 }
 function tell(type, payload = {}) {
   worker.postMessage({ type, ...payload });
+}
+function onReply(data) {
+  const p = pending.get(data.id);
+  if (!p) return;
+  pending.delete(data.id);
+  if (data.error !== undefined) p.reject(new Error(data.error));
+  else p.resolve(data.result);
+}
+
+// ---- the WebGPU module ----
+// state: none (not wanted, or not yet) | starting (loading, compiling) | warm (ready to take over)
+// | adopted (it is the current worker) | failed (the CPU module goes on alone).
+const gpu = { state: 'none', worker: null, seconds: null, ready: null, adapter: null };
+
+// Whether the settings and the adapter make the WebGPU module worth loading: always for
+// backend=webgpu; for auto, only with a hardware adapter (a software one is slower than the CPU).
+function gpuWanted() {
+  const a = gpu.adapter;
+  if (!a || !a.available || workerKind === 'gpu') return false;
+  return settings.backend === 'webgpu' || (settings.backend === 'auto' && !a.software);
+}
+
+async function startGpu() {
+  if (gpu.state !== 'none' || !gpuWanted()) return;
+  gpu.state = 'starting';
+  const started = performance.now();
+  const w = newWorker('gpu');
+  gpu.worker = w;
+  const loaded = new Promise((resolve, reject) => {
+    w.onmessage = ({ data }) => {
+      if (data.type === 'ready') resolve();
+      else if (data.type === 'reply') onReply(data);
+      else if (data.type === 'error' || data.type === 'deviceLost') reject(new Error(data.message));
+    };
+    w.onerror = (event) => {
+      event.preventDefault();
+      reject(new Error(event.message || 'its worker could not start'));
+    };
+  });
+  showBackend();
+  try {
+    await loaded;
+    gpu.seconds = await ask('warm', { config: { ...settings, backend: 'webgpu' } }, w);
+    gpu.state = 'warm';
+    gpu.ready = (performance.now() - started) / 1000;
+    await adoptGpu();
+  } catch (error) {
+    if (gpu.worker === w) {
+      retire(w, 'WebGPU did not start');
+      gpu.worker = null;
+      gpu.state = 'failed';
+      const message = `WebGPU could not start (${error.message.replace(/\.$/, '')}); training stays on the CPU.`;
+      $('#notice').textContent = message;
+      $('#notice').hidden = false;
+      emit('fallback', { from: 'webgpu', to: 'cpu', step: run ? run.steps.length : 0, message });
+      showBackend();
+    }
+  }
+}
+
+// Makes the warm WebGPU worker the current one: now when no run needs the CPU worker, by a
+// handover when a run is training or paused on it, or at the next Train after a finished run
+// (whose model answers predictions until then).
+async function adoptGpu() {
+  if (gpu.state !== 'warm') return;
+  if (state === 'training' || state === 'paused') await handover();
+  else if (!run) swapToGpu();
+}
+
+function swapToGpu() {
+  const old = worker;
+  worker = gpu.worker;
+  gpu.worker = null;
+  gpu.state = 'adopted';
+  workerKind = 'gpu';
+  workerReady = true;
+  worker.onmessage = onWorkerMessage;
+  worker.onerror = onWorkerError;
+  retire(old, 'the run moved to the GPU');
+  showBackend();
+}
+
+// Moves the run from the CPU worker to the warm WebGPU worker through a checkpoint.
+async function handover() {
+  let saved;
+  try {
+    saved = await ask('handover');
+  } catch {
+    return;
+  }
+  if (!saved || !run) return; // finished meanwhile: the next Train starts on the GPU
+  run.checkpoint = { bytes: saved.bytes, step: saved.step, epochs: saved.epochs };
+  document.body.dataset.checkpointStep = saved.step;
+  run.steps.length = saved.step;
+  run.epochs.length = saved.epochs;
+  run.created = false; // until the GPU worker has restored it
+  swapToGpu();
+  tell('restore', { bytes: saved.bytes, backend: 'webgpu', resume: saved.wasRunning && state === 'training' });
+  emit('handover', { from: 'flex', to: 'webgpu', step: saved.step, seconds: gpu.ready });
+  $('#notice').textContent = `The run moved to the GPU at step ${saved.step}: the WebGPU module loaded and compiled its kernels in ${gpu.ready.toFixed(1)} s while the CPU trained.`;
+  $('#notice').hidden = false;
+}
+
+// The backend line under the run controls, while no run says which backend it got.
+async function showBackend() {
+  if (gpu.state === 'starting') {
+    $('#backend').textContent = 'CPU (burn flex) now; WebGPU is loading and compiling its kernels';
+    $('#backend').classList.remove('fallback');
+    return;
+  }
+  try {
+    const backend = await ask('probeBackend', { backend: workerKind === 'cpu' && gpu.state === 'failed' ? 'cpu' : settings.backend });
+    $('#backend').textContent = backend.description;
+    $('#backend').classList.toggle('fallback', !!backend.reason);
+    return backend;
+  } catch (error) {
+    $('#backend').textContent = error.message;
+    $('#backend').classList.add('fallback');
+    throw error;
+  }
 }
 
 // ---- state ----
@@ -122,6 +259,10 @@ async function onControlChange(key, el) {
   try {
     await applySettings(next);
     $('#config-error').hidden = true;
+    if (key === 'backend') {
+      if (gpuWanted()) startGpu();
+      else showBackend().catch(() => {});
+    }
   } catch (error) {
     $('#config-error').textContent = error.message;
     $('#config-error').hidden = false;
@@ -169,10 +310,13 @@ function startCharts() {
 // A new run as the page tracks it (the worker fills in backend and batchesPerEpoch when it
 // starts), with empty charts; the worker is told to `start` it or to `prepare` it for stepping.
 function beginRun(command) {
+  if (gpu.state === 'warm') swapToGpu();
   run = { steps: [], epochs: [], started: performance.now(), batchesPerEpoch: 1, backend: null };
   document.body.dataset.steps = 0;
   startCharts();
-  tell(command, { config: settings });
+  // While the WebGPU module warms up, the CPU module trains; the run moves over when it is ready.
+  const onCpu = workerKind === 'cpu' && ['starting', 'failed'].includes(gpu.state);
+  tell(command, { config: onCpu ? { ...settings, backend: 'cpu' } : settings });
 }
 
 function train() {
@@ -244,13 +388,9 @@ function showRunError(message) {
 // ---- worker messages ----
 function onWorkerMessage({ data }) {
   switch (data.type) {
-    case 'reply': {
-      const p = pending.get(data.id);
-      pending.delete(data.id);
-      if (data.error !== undefined) p.reject(new Error(data.error));
-      else p.resolve(data.result);
+    case 'reply':
+      onReply(data);
       break;
-    }
     case 'ready':
       workerReady = true;
       if (!booted) {
@@ -289,7 +429,9 @@ function onWorkerMessage({ data }) {
         }
       }
       document.body.dataset.backend = data.backend;
-      $('#backend').textContent = data.backendDescription;
+      $('#backend').textContent = gpu.state === 'starting'
+        ? `${data.backendDescription}, until WebGPU has compiled its kernels`
+        : data.backendDescription;
       $('#backend').classList.toggle('fallback', !!data.backendReason);
       $('#param-count').textContent = data.paramCount.toLocaleString('en');
       break;
@@ -327,6 +469,7 @@ function onWorkerMessage({ data }) {
       $('#progress').value = 0;
       $('#progress-text').textContent = 'Reset: fresh weights. Press Train.';
       setState('idle');
+      adoptGpu();
       break;
     case 'error':
       showRunError(data.message);
@@ -439,10 +582,14 @@ async function init() {
     startCharts();
     setState('idle');
     $('#progress-text').textContent = 'Ready. Press Train.';
-    const backend = await ask('probeBackend', { backend: settings.backend });
-    $('#backend').textContent = backend.description;
-    $('#backend').classList.toggle('fallback', !!backend.reason);
-    emit('ready', { backend: backend.backend });
+    gpu.adapter = await ask('webgpuAdapter');
+    if (gpuWanted()) {
+      startGpu();
+      emit('ready', { backend: 'webgpu' });
+    } else {
+      const backend = await showBackend();
+      emit('ready', { backend: backend.backend });
+    }
     if (params.get('autostart') === '1') train();
   } catch (error) {
     $('#run-error').textContent = error.message;

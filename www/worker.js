@@ -1,8 +1,15 @@
 // The training worker: owns the run, trains a few batches per turn, and posts progress to the
 // page. The page never blocks; between turns the worker reads its messages (pause, step, ...).
-import init, { Run, parseQuery, validateConfig, configToQuery, differencesFromBook, presetConfig, bookResults, countParams, probeBackend } from './pkg/rnn_playground.js';
-
-const ready = init();
+//
+// Two builds of the module: `worker.js?module=cpu` loads the CPU-only one (pkg-cpu/, 0.8 MB
+// gzipped), which every visitor gets first; `?module=gpu` loads the one with WebGPU as well (pkg/,
+// about 4 MB), which the page starts beside it only when the browser offers a GPU adapter.
+const MODULE = new URL(self.location.href).searchParams.get('module') === 'gpu' ? './pkg/rnn_playground.js' : './pkg-cpu/rnn_playground.js';
+let api = null; // the module's exports, once loaded
+const ready = import(MODULE).then(async (module) => {
+  await module.default();
+  api = module;
+});
 let run = null;
 let running = false;
 let generation = 0; // bumps on every new run, so a stale loop stops
@@ -97,7 +104,7 @@ async function create(config, restoreFrom = null) {
     run = null;
   }
   post('status', { message: restoreFrom ? 'Restoring the run…' : 'Compiling and preparing the model…' });
-  run = restoreFrom ? await Run.restore(restoreFrom.bytes, restoreFrom.backend) : await Run.create(config);
+  run = restoreFrom ? await api.Run.restore(restoreFrom.bytes, restoreFrom.backend) : await api.Run.create(config);
   post('created', {
     restored: !!restoreFrom,
     backend: run.backend(),
@@ -114,24 +121,57 @@ async function create(config, restoreFrom = null) {
 const handlers = {
   async book() {
     await ready;
-    return bookResults();
+    return api.bookResults();
   },
   async parseQuery({ query }) {
     await ready;
-    return parseQuery(query);
+    return api.parseQuery(query);
   },
   async describe({ settings }) {
     await ready;
-    const config = validateConfig(settings);
-    return { config, query: configToQuery(settings), differences: differencesFromBook(settings), paramCount: countParams(settings) };
+    const config = api.validateConfig(settings);
+    return { config, query: api.configToQuery(settings), differences: api.differencesFromBook(settings), paramCount: api.countParams(settings) };
   },
   async preset({ model }) {
     await ready;
-    return presetConfig(model);
+    return api.presetConfig(model);
   },
   async probeBackend({ backend }) {
     await ready;
-    return probeBackend(backend);
+    return api.probeBackend(backend);
+  },
+  async webgpuAdapter() {
+    await ready;
+    return api.webgpuAdapter();
+  },
+  // Compiles the GPU kernels a config needs with one throwaway training step, so that the run
+  // the page hands over next starts at full speed. Resolves to the seconds it took.
+  async warm({ config }) {
+    await ready;
+    const started = performance.now();
+    const trial = await api.Run.create(config);
+    try {
+      if (trial.backend() !== 'webgpu') throw new Error(trial.backendDescription());
+      const out = await trial.advance(1);
+      if (out.error) throw new Error(out.error);
+    } finally {
+      trial.free();
+    }
+    return (performance.now() - started) / 1000;
+  },
+  // Stops the run between training batches and hands its state to the page, to go on in another
+  // worker (resolves to null when there is nothing left to hand over).
+  async handover() {
+    if (!run) return null;
+    const wasRunning = running;
+    running = false;
+    generation += 1;
+    // A checkpoint is taken between training batches: finish a validation pass first.
+    while (run.progress().phase === 'valid') await turn(batchesPerTurn());
+    if (run.progress().phase === 'done') return null;
+    const bytes = await run.checkpoint();
+    const { step, epoch } = run.progress();
+    return { bytes, step, epochs: epoch, wasRunning };
   },
   async start({ config }) {
     await create(config);

@@ -421,9 +421,10 @@ fn rows_per_chunk(batch: usize, chunks: usize) -> usize {
 /// One chunk per core natively (at least 8 rows each), one in wasm (a single thread).
 fn default_chunks(batch: usize) -> usize {
     #[cfg(not(target_arch = "wasm32"))]
-    return rayon::current_num_threads().min(batch / 8).max(1);
+    let cores = rayon::current_num_threads();
     #[cfg(target_arch = "wasm32")]
-    return 1;
+    let cores = 1;
+    cores.min(batch / 8).max(1)
 }
 
 fn for_each_chunk<T: Send>(chunks: Vec<T>, work: impl Fn(T) + Sync + Send) {

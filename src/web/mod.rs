@@ -64,7 +64,10 @@ fn has_navigator_gpu() -> bool {
 
 #[cfg(not(feature = "wgpu"))]
 async fn webgpu_device() -> Result<Device, String> {
-    Err("WebGPU unavailable: this build has no wgpu backend".into())
+    if !has_navigator_gpu() {
+        return Err("WebGPU unavailable: this browser has no navigator.gpu".into());
+    }
+    Err("WebGPU is in the other build of this module (pkg/); this one is CPU-only".into())
 }
 
 #[cfg(feature = "wgpu")]
@@ -83,20 +86,28 @@ async fn webgpu_device() -> Result<Device, String> {
     Ok(device)
 }
 
-/// The name of the WebGPU adapter when it is a software one (a fallback adapter, or SwiftShader).
-async fn software_adapter() -> Option<String> {
+/// The WebGPU adapter the browser offers: `Err` with why when there is none, else `Some(name)`
+/// when it is a software one (a fallback adapter, or SwiftShader) and `None` for hardware.
+async fn adapter_kind() -> Result<Option<String>, String> {
     let get = |v: &JsValue, k: &str| {
         js_sys::Reflect::get(v, &k.into())
             .ok()
             .filter(|x| !x.is_undefined() && !x.is_null())
     };
-    let gpu = get(&js_sys::global(), "navigator").and_then(|nav| get(&nav, "gpu"))?;
-    let request = get(&gpu, "requestAdapter")?
-        .dyn_into::<js_sys::Function>()
-        .ok()?;
-    let promise = request.call0(&gpu).ok()?.dyn_into::<Promise>().ok()?;
-    let adapter = wasm_bindgen_futures::JsFuture::from(promise).await.ok();
-    let adapter = adapter.filter(|a| !a.is_null() && !a.is_undefined())?;
+    let no_gpu = || "this browser has no navigator.gpu".to_string();
+    let gpu = get(&js_sys::global(), "navigator")
+        .and_then(|nav| get(&nav, "gpu"))
+        .ok_or_else(no_gpu)?;
+    let promise = get(&gpu, "requestAdapter")
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call0(&gpu).ok())
+        .and_then(|p| p.dyn_into::<Promise>().ok())
+        .ok_or_else(no_gpu)?;
+    let adapter = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .ok()
+        .filter(|a| !a.is_null() && !a.is_undefined())
+        .ok_or("the browser offers no WebGPU adapter")?;
     let info = get(&adapter, "info");
     let text = |k: &str| {
         info.as_ref()
@@ -116,13 +127,13 @@ async fn software_adapter() -> Option<String> {
         .collect::<Vec<_>>()
         .join(" ");
     let software = fallback || name.to_lowercase().contains("swiftshader");
-    software.then(|| {
+    Ok(software.then(|| {
         if name.is_empty() {
             "a fallback adapter".to_string()
         } else {
             name
         }
-    })
+    }))
 }
 
 /// The backend's name as the page and the JS API report it ("webgpu", "flex", "ndarray").
@@ -159,11 +170,12 @@ async fn choose_device(
         BackendChoice::Auto => {
             // A software adapter (SwiftShader, or any the browser marks as a fallback) trains
             // far slower than the wasm CPU backend (BENCHMARKS.md): skip it.
-            let gpu = match software_adapter().await {
-                Some(name) => Err(format!(
+            let gpu = match adapter_kind().await {
+                Err(why) => Err(format!("WebGPU unavailable: {why}")),
+                Ok(Some(name)) => Err(format!(
                     "the only WebGPU adapter is a software renderer ({name}), slower than the CPU"
                 )),
-                None => webgpu_device().await,
+                Ok(None) => webgpu_device().await,
             };
             match gpu {
                 Ok(d) => Ok((d, BackendChoice::Wgpu, None)),
@@ -630,6 +642,27 @@ pub fn probe_backend(choice: String) -> Promise {
             &"reason".into(),
             &reason.map(JsValue::from).unwrap_or(JsValue::NULL),
         )?;
+        Ok(out.into())
+    })
+}
+
+/// The WebGPU adapter this scope would get, without starting a device (so the CPU-only module
+/// can answer it): resolves to `{available, software, reason}`: `software` names a software
+/// adapter (SwiftShader, or one the browser marks as a fallback), `reason` says why none is
+/// available. The page loads the WebGPU module only when this says it is worth it.
+#[wasm_bindgen(js_name = webgpuAdapter)]
+pub fn webgpu_adapter() -> Promise {
+    future_to_promise(async move {
+        let out = js_sys::Object::new();
+        let kind = adapter_kind().await;
+        let (available, software, reason) = match kind {
+            Ok(software) => (true, software, None),
+            Err(why) => (false, None, Some(why)),
+        };
+        let or_null = |v: Option<String>| v.map(JsValue::from).unwrap_or(JsValue::NULL);
+        js_sys::Reflect::set(&out, &"available".into(), &available.into())?;
+        js_sys::Reflect::set(&out, &"software".into(), &or_null(software))?;
+        js_sys::Reflect::set(&out, &"reason".into(), &or_null(reason))?;
         Ok(out.into())
     })
 }
