@@ -47,8 +47,9 @@ after(async () => {
 });
 
 // Opens the page with a query; collects console errors, host events, long tasks and requests.
-async function open(query, { viewport = { width: 1280, height: 900 } } = {}) {
+async function open(query, { viewport = { width: 1280, height: 900 }, before = null } = {}) {
   const page = await browser.newPage({ viewport });
+  if (before) await before(page);
   const errors = [];
   const foreign = [];
   const requests = [];
@@ -202,6 +203,23 @@ test('a phone-sized screen gets one readable column', async () => {
   assert.ok(overflow <= 1, `page is ${overflow}px wider than the screen`);
   await page.screenshot({ path: join(SHOTS, 'phone.png'), fullPage: true });
   assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('when the WebGPU module cannot load, training stays on the CPU and says so', async () => {
+  // Requests from the page's workers go through its context's routes.
+  const broken = (page) => page.context().route('**/pkg/rnn_playground_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  const { page, errors } = await open(WEBGPU_RUN.replace('epochs=200', 'epochs=3'), { before: broken });
+  await waitForEvent(page, 'ready', 60_000);
+  await page.waitForFunction(() => window.__events.some((e) => e.type === 'fallback'), null, { timeout: 60_000, polling: 250 });
+  const [fallback] = await events(page, 'fallback');
+  assert.equal(fallback.to, 'cpu', JSON.stringify(fallback));
+  assert.match(await page.locator('#notice').textContent(), /WebGPU could not start.*stays on the CPU/);
+  // The run it started on the CPU trains to the end.
+  await waitForEvent(page, 'done', 120_000);
+  assert.equal(await page.evaluate(() => document.body.dataset.backend), 'flex');
+  assert.deepEqual(await events(page, 'handover'), []);
+  assert.deepEqual(errors.filter((e) => !/404|failed to load|Failed to load/i.test(e)), []);
   await page.close();
 });
 
