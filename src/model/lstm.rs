@@ -3,8 +3,8 @@
 //! the hidden state are joined first, so each step is a single [x_t, h] @ [W_ih; W_hh].
 
 use burn::module::{Module, Param};
-use burn::tensor::Tensor;
 use burn::tensor::activation::{sigmoid, tanh};
+use burn::tensor::{Device, Tensor};
 
 use super::rnn::masked;
 use super::{Init, LayerState, fused, joined_weights, project, step_product, time_steps};
@@ -37,11 +37,22 @@ impl LstmCell {
         weight_mask: Option<Tensor<2>>,
     ) -> (Tensor<3>, LayerState) {
         let [batch, time, _] = x.dims();
-        if batch > 0 && time > 0 && fused::has_fused_kernel(&x.device()) {
+        if batch > 0 && time > 0 && self.runs_fused(&x.device()) {
             self.forward_fused(x, state, weight_mask)
         } else {
             self.forward_composed(x, state, weight_mask)
         }
+    }
+
+    /// Whether this device runs the recurrence as one fused operation (the CPU).
+    pub fn runs_fused(&self, device: &Device) -> bool {
+        fused::has_fused_kernel(device)
+    }
+
+    /// x W_ih + b_ih + b_hh for inputs x [.., in]: [.., 4 hidden].
+    pub fn input_gates<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        let bias = (self.b_ih.val() + self.b_hh.val()).unsqueeze();
+        x.matmul(self.w_ih.val().unsqueeze()) + bias
     }
 
     /// On the CPU: the input projection of all steps in one product, then the recurrence as one
@@ -52,9 +63,20 @@ impl LstmCell {
         state: LayerState,
         weight_mask: Option<Tensor<2>>,
     ) -> (Tensor<3>, LayerState) {
+        let x_gates = project(x, self.w_ih.val(), self.b_ih.val() + self.b_hh.val());
+        self.forward_gates(x_gates, state, weight_mask)
+    }
+
+    /// The recurrence from the gates' input part x W_ih + biases [batch, time, 4 hidden], as one
+    /// fused operation (only where `runs_fused`).
+    pub fn forward_gates(
+        &self,
+        x_gates: Tensor<3>,
+        state: LayerState,
+        weight_mask: Option<Tensor<2>>,
+    ) -> (Tensor<3>, LayerState) {
         let w_hh = masked(self.w_hh.val(), weight_mask);
         let cell = state.cell.unwrap_or_else(|| state.hidden.zeros_like());
-        let x_gates = project(x, self.w_ih.val(), self.b_ih.val() + self.b_hh.val());
         let (outputs, cell) = fused::lstm_sequence(x_gates, w_hh, state.hidden, cell);
         let [batch, time, hidden] = outputs.dims();
         let last = outputs.clone().slice([0..batch, time - 1..time, 0..hidden]);
