@@ -195,31 +195,15 @@ fn backward_in(chunks: usize, tape: &Tape, grad_out: &[f32]) -> Grads {
     let products = map_chunks(blocks, |first| {
         let n = columns.min(gates - first);
         let mut block = vec![0.0f32; hidden * n];
-        // SAFETY: `entering` [batch x time, hidden] is read as its transpose through the
-        // strides; the columns first .. first + n of d_gates [batch x time, 4 hidden].
-        unsafe {
-            gemm::gemm(
-                hidden,
-                n,
-                batch * time,
-                block.as_mut_ptr(),
-                1,
-                n as isize,
-                false,
-                entering.as_ptr(),
-                hidden as isize,
-                1,
-                d_gates.as_ptr().add(first),
-                1,
-                gates as isize,
-                0.0f32,
-                1.0f32,
-                false,
-                false,
-                false,
-                gemm::Parallelism::None,
-            );
-        }
+        // `entering` [batch x time, hidden] read as its transpose; columns first .. first + n of
+        // d_gates [batch x time, 4 hidden].
+        matmul(
+            [hidden, n, batch * time],
+            (block.as_mut_slice(), View::rows(0, n)),
+            false,
+            (entering.as_slice(), View::columns(0, hidden)),
+            (d_gates.as_slice(), View::rows(first, gates)),
+        );
         (first, n, block)
     });
     for (first, n, block) in products {
@@ -258,30 +242,13 @@ impl ForwardRows<'_> {
         }
         for t in 0..time {
             // gates[:, t] (already x W_ih + b) += h_t W_hh
-            // SAFETY: the strides describe [batch, time, width] arrays whose lengths were checked.
-            unsafe {
-                gemm::gemm(
-                    batch,
-                    g,
-                    h,
-                    self.gates.as_mut_ptr().add(t * g),
-                    1,
-                    (time * g) as isize,
-                    true,
-                    self.entering.as_ptr().add(t * h),
-                    1,
-                    (time * h) as isize,
-                    w_hh.as_ptr(),
-                    1,
-                    g as isize,
-                    1.0f32,
-                    1.0f32,
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                );
-            }
+            matmul(
+                [batch, g, h],
+                (&mut *self.gates, View::rows(t * g, time * g)),
+                true,
+                (&*self.entering, View::rows(t * h, time * h)),
+                (w_hh, View::rows(0, g)),
+            );
             for b in 0..batch {
                 let a = &mut self.gates[(b * time + t) * g..][..g];
                 sigmoid_in_place(&mut a[..2 * h]);
@@ -364,32 +331,95 @@ impl BackwardRows<'_> {
                     dc_next[j] = dc * f[j];
                 }
             }
-            // dh entering step t = d_gates[:, t] W_hh^T
-            // SAFETY: as in the forward pass; w_hh_t is [4 hidden, hidden].
-            unsafe {
-                gemm::gemm(
-                    batch,
-                    h,
-                    g,
-                    self.d_h0.as_mut_ptr(),
-                    1,
-                    h as isize,
-                    false,
-                    self.d_gates.as_ptr().add(t * g),
-                    1,
-                    (time * g) as isize,
-                    w_hh_t.as_ptr(),
-                    1,
-                    h as isize,
-                    0.0f32,
-                    1.0f32,
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                );
-            }
+            // dh entering step t = d_gates[:, t] W_hh^T (w_hh_t is [4 hidden, hidden])
+            matmul(
+                [batch, h, g],
+                (&mut *self.d_h0, View::rows(0, h)),
+                false,
+                (&*self.d_gates, View::rows(t * g, time * g)),
+                (w_hh_t, View::rows(0, h)),
+            );
         }
+    }
+}
+
+/// A matrix inside a slice: its first element and the steps between rows and between columns.
+#[derive(Debug, Clone, Copy)]
+struct View {
+    offset: usize,
+    row_step: usize,
+    column_step: usize,
+}
+
+impl View {
+    /// Row-major, `row_step` apart.
+    fn rows(offset: usize, row_step: usize) -> View {
+        View {
+            offset,
+            row_step,
+            column_step: 1,
+        }
+    }
+
+    /// The transpose of a row-major matrix whose rows are `row_step` apart.
+    fn columns(offset: usize, row_step: usize) -> View {
+        View {
+            offset,
+            row_step: 1,
+            column_step: row_step,
+        }
+    }
+
+    /// Panics unless a [rows, columns] matrix seen this way lies inside `len` values.
+    fn check(self, [rows, columns]: [usize; 2], len: usize) {
+        let last = self.offset + (rows - 1) * self.row_step + (columns - 1) * self.column_step;
+        assert!(
+            last < len,
+            "a {rows}x{columns} matrix view {self:?} overruns {len} values"
+        );
+    }
+}
+
+/// dst = lhs @ rhs (dst += when `accumulate`) for [m, k] @ [k, n], single-threaded (the kernel
+/// splits the work itself). The views are checked against their slices first.
+fn matmul(
+    [m, n, k]: [usize; 3],
+    (dst, d): (&mut [f32], View),
+    accumulate: bool,
+    (lhs, l): (&[f32], View),
+    (rhs, r): (&[f32], View),
+) {
+    assert!(
+        m > 0 && n > 0 && k > 0,
+        "an empty product: {m}x{k} @ {k}x{n}"
+    );
+    d.check([m, n], dst.len());
+    l.check([m, k], lhs.len());
+    r.check([k, n], rhs.len());
+    // SAFETY: every element the views address lies inside its slice (checked above), and `dst`
+    // is borrowed mutably, so it overlaps neither input.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr().add(d.offset),
+            d.column_step as isize,
+            d.row_step as isize,
+            accumulate,
+            lhs.as_ptr().add(l.offset),
+            l.column_step as isize,
+            l.row_step as isize,
+            rhs.as_ptr().add(r.offset),
+            r.column_step as isize,
+            r.row_step as isize,
+            1.0f32,
+            1.0f32,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
     }
 }
 
