@@ -245,6 +245,15 @@ test('a lost GPU moves the run to the CPU, keeping its history', async () => {
   // Training goes on from the checkpoint on the CPU, and the history before it is kept.
   await page.waitForFunction((n) => Number(document.body.dataset.steps) > n + 4, saved, { timeout: 60_000, polling: 250 });
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'training');
+  // A tiny model trains thousands of batches a second on the CPU: the worker's progress must not
+  // flood the page (it did when turns were a fixed 4 batches with no pause between them).
+  const since = await page.evaluate(() => performance.now());
+  await page.waitForTimeout(3000);
+  const longTasks = await page.evaluate((t0) => window.__longTasks.filter((t) => t.start > t0 && t.duration > 200), since);
+  assert.deepEqual(longTasks, [], 'no main-thread task over 200 ms while a tiny model trains');
+  const asked = Date.now();
+  await page.evaluate(() => document.body.dataset.steps);
+  assert.ok(Date.now() - asked < 1000, `the page took ${Date.now() - asked} ms to answer while a tiny model trains`);
   assert.equal(await page.locator('#run-error').isHidden(), true, await page.locator('#run-error').textContent());
   assert.equal((await events(page, 'error')).length, 0);
   await page.click('#pause');
