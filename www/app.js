@@ -101,7 +101,7 @@ async function startGpu() {
       reject(new Error(event.message || 'its worker could not start'));
     };
   });
-  showBackend();
+  showBackend().catch(() => {}); // it shows its own error
   try {
     await loaded;
     gpu.seconds = await ask('warm', { config: { ...settings, backend: 'webgpu' } }, w);
@@ -117,7 +117,7 @@ async function startGpu() {
       $('#notice').textContent = message;
       $('#notice').hidden = false;
       emit('fallback', { from: 'webgpu', to: 'cpu', step: run ? run.steps.length : 0, message });
-      showBackend();
+      showBackend().catch(() => {});
     }
   }
 }
@@ -141,7 +141,7 @@ function swapToGpu() {
   worker.onmessage = onWorkerMessage;
   worker.onerror = onWorkerError;
   retire(old, 'the run moved to the GPU');
-  showBackend();
+  showBackend().catch(() => {}); // it shows its own error
 }
 
 // Moves the run from the CPU worker to the warm WebGPU worker through a checkpoint.
