@@ -5,7 +5,11 @@ browser (headless Chromium, wasm CPU and WebGPU). Prints seconds per epoch (min 
 over repeats), ours / PyTorch, and the work per epoch against the machine's peak.
 
     python3 bench/compare.py [--models m1,...,m7] [--backends flex] [--epochs 3] [--repeats 3]
-                             [--threads 2] [--browser]
+                             [--threads 2] [--browser] [--pytorch-device cuda]
+
+On a GPU machine (steady epochs; the cold start is the first epoch of
+`time target/release/rnn-playground train --model m7 --backend wgpu --epochs 1`):
+    cargo build --release && python3 bench/compare.py --models m7 --backends wgpu --pytorch-device cuda
 
 Our CLI: target/release/rnn-playground (cargo build --release --no-default-features for flex
 only; the default features add ndarray and wgpu). PyTorch: installed from PyPI into bench/.venv
@@ -83,9 +87,10 @@ def ours(model, backend, epochs):
     return res["steady_epoch_s"]
 
 
-def pytorch(model, epochs, threads):
+def pytorch(model, epochs, threads, device="cpu"):
     out = subprocess.run([str(PY), str(ROOT / "bench" / "pytorch_reference.py"), "--models", model,
-                          "--epochs", str(epochs), "--threads", str(threads)], capture_output=True, text=True)
+                          "--epochs", str(epochs), "--threads", str(threads), "--device", device],
+                         capture_output=True, text=True)
     secs = [json.loads(l)["seconds"] for l in out.stdout.splitlines() if l.startswith("{")]
     if out.returncode != 0 or not secs:
         raise RuntimeError(f"pytorch {model}: {out.stderr.strip()[-300:]}")
@@ -115,6 +120,7 @@ def main():
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--browser", action="store_true")
+    p.add_argument("--pytorch-device", default="cpu", help="cuda on a GPU machine (with --backends wgpu)")
     a = p.parse_args()
     if not CLI.exists():
         sys.exit(f"build first: cargo build --release --no-default-features ({CLI} missing)")
@@ -125,7 +131,7 @@ def main():
         for m in models:  # interleaved: every contender on a model before the next model
             for b in backends:
                 times.setdefault((m, b), []).append(ours(m, b, a.epochs))
-            times.setdefault((m, "pytorch"), []).append(steady(pytorch(m, a.epochs, a.threads)))
+            times.setdefault((m, "pytorch"), []).append(steady(pytorch(m, a.epochs, a.threads, a.pytorch_device)))
             print(f"[{r + 1}/{a.repeats}] {m}: " + ", ".join(f"{k[1]} {v[-1]:.3f} s" for k, v in times.items() if k[0] == m), file=sys.stderr)
     ghz = clock_ghz()
     cores = os.cpu_count()
