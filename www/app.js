@@ -74,7 +74,7 @@ function onReply(data) {
 // ---- the WebGPU module ----
 // state: none (not wanted, or not yet) | starting (loading, compiling) | warm (ready to take over)
 // | adopted (it is the current worker) | failed (the CPU module goes on alone).
-const gpu = { state: 'none', worker: null, seconds: null, ready: null, adapter: null };
+const gpu = { state: 'none', worker: null, ready: null, adapter: null }; // ready: seconds to load and warm
 
 // Whether the settings and the adapter make the WebGPU module worth loading: always for
 // backend=webgpu; for auto, only with a hardware adapter (a software one is slower than the CPU).
@@ -104,7 +104,7 @@ async function startGpu() {
   showBackend().catch(() => {}); // it shows its own error
   try {
     await loaded;
-    gpu.seconds = await ask('warm', { config: { ...settings, backend: 'webgpu' } }, w);
+    await ask('warm', { config: { ...settings, backend: 'webgpu' } }, w);
     gpu.state = 'warm';
     gpu.ready = (performance.now() - started) / 1000;
     await adoptGpu();

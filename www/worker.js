@@ -65,12 +65,18 @@ function batchesPerTurn() {
 // delay the first step.
 const GPU_CHECKPOINT_EVERY_MS = 10_000;
 let lastCheckpoint = 0;
+// The run's state and where it stands; only between training batches, where `epoch` counts the
+// epochs finished (no need to copy the history).
+async function snapshot() {
+  const bytes = await run.checkpoint();
+  const { step, epoch } = run.progress();
+  return { bytes, step, epochs: epoch };
+}
+
 async function checkpoint() {
   lastCheckpoint = performance.now();
-  const bytes = await run.checkpoint();
-  // Between training batches, `epoch` counts the epochs finished (no need to copy the history).
-  const { step, epoch } = run.progress();
-  post('checkpoint', { bytes, step, epochs: epoch }, [bytes.buffer]);
+  const saved = await snapshot();
+  post('checkpoint', saved, [saved.bytes.buffer]);
 }
 
 async function turn(batches) {
@@ -190,9 +196,7 @@ const handlers = {
     // A checkpoint is taken between training batches: finish a validation pass first.
     while (run.progress().phase === 'valid') await turn(batchesPerTurn());
     if (run.progress().phase === 'done') return null;
-    const bytes = await run.checkpoint();
-    const { step, epoch } = run.progress();
-    return { bytes, step, epochs: epoch, wasRunning };
+    return { ...(await snapshot()), wasRunning };
   },
   async start({ config }) {
     await create(config);

@@ -55,9 +55,7 @@ impl RecurrentLayer {
         weight_mask: Option<Tensor<2>>,
     ) -> (Tensor<3>, LayerState) {
         match self {
-            RecurrentLayer::Lstm(cell)
-                if batch * time > 0 && cell.runs_fused(&embedding.device()) =>
-            {
+            RecurrentLayer::Lstm(cell) if cell.runs_fused(&embedding.device(), [batch, time]) => {
                 let table = cell.input_gates(embedding);
                 let width = table.dims()[1];
                 let x_gates = table.select(0, tokens).reshape([batch, time, width]);

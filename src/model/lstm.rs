@@ -7,7 +7,7 @@ use burn::tensor::activation::{sigmoid, tanh};
 use burn::tensor::{Device, Tensor};
 
 use super::rnn::masked;
-use super::{Init, LayerState, fused, joined_weights, project, step_product, time_steps};
+use super::{Init, LayerState, fused, joined_weights, step_product, time_steps};
 
 #[derive(Module, Debug)]
 pub struct LstmCell {
@@ -37,22 +37,23 @@ impl LstmCell {
         weight_mask: Option<Tensor<2>>,
     ) -> (Tensor<3>, LayerState) {
         let [batch, time, _] = x.dims();
-        if batch > 0 && time > 0 && self.runs_fused(&x.device()) {
+        if self.runs_fused(&x.device(), [batch, time]) {
             self.forward_fused(x, state, weight_mask)
         } else {
             self.forward_composed(x, state, weight_mask)
         }
     }
 
-    /// Whether this device runs the recurrence as one fused operation (the CPU).
-    pub fn runs_fused(&self, device: &Device) -> bool {
-        fused::has_fused_kernel(device)
+    /// Whether a [batch, time] input on this device runs the recurrence as one fused operation
+    /// (on the CPU, for a sequence that is not empty).
+    pub fn runs_fused(&self, device: &Device, [batch, time]: [usize; 2]) -> bool {
+        batch > 0 && time > 0 && fused::has_fused_kernel(device)
     }
 
-    /// x W_ih + b_ih + b_hh for inputs x [.., in]: [.., 4 hidden].
-    pub fn input_gates<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+    /// x W_ih + b_ih + b_hh for input rows x [rows, in]: [rows, 4 hidden].
+    pub fn input_gates(&self, x: Tensor<2>) -> Tensor<2> {
         let bias = (self.b_ih.val() + self.b_hh.val()).unsqueeze();
-        x.matmul(self.w_ih.val().unsqueeze()) + bias
+        x.matmul(self.w_ih.val()) + bias
     }
 
     /// On the CPU: the input projection of all steps in one product, then the recurrence as one
@@ -63,8 +64,10 @@ impl LstmCell {
         state: LayerState,
         weight_mask: Option<Tensor<2>>,
     ) -> (Tensor<3>, LayerState) {
-        let x_gates = project(x, self.w_ih.val(), self.b_ih.val() + self.b_hh.val());
-        self.forward_gates(x_gates, state, weight_mask)
+        let [batch, time, input] = x.dims();
+        let x_gates = self.input_gates(x.reshape([batch * time, input]));
+        let width = x_gates.dims()[1];
+        self.forward_gates(x_gates.reshape([batch, time, width]), state, weight_mask)
     }
 
     /// The recurrence from the gates' input part x W_ih + biases [batch, time, 4 hidden], as one
