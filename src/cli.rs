@@ -2,9 +2,11 @@
 
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 use rnn_playground::backend::{describe, native_device};
 use rnn_playground::book::book_accuracy;
+use rnn_playground::config::SETTINGS;
+use rnn_playground::config::settings::{Range, defaults_in_words};
 use rnn_playground::data::{Corpus, dataset_facts};
 use rnn_playground::{EpochRecord, RunConfig, Trainer};
 use serde_json::json;
@@ -45,121 +47,96 @@ enum Format {
 
 #[derive(Args)]
 struct TrainArgs {
-    /// Model preset m1..m7: the book's LMModel1..7 with its recipe.
-    #[arg(long, default_value = "m7")]
-    model: String,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-    /// cpu (the default CPU backend), ndarray, flex, wgpu, or auto (wgpu if it starts).
+    /// Print the run's settings as JSON and stop, without training.
     #[arg(long)]
-    backend: Option<String>,
-    #[arg(long)]
-    epochs: Option<String>,
-    /// Peak learning rate of the one-cycle schedule.
-    #[arg(long)]
-    lr: Option<String>,
-    /// Weight decay (decoupled; Linear biases exempt).
-    #[arg(long)]
-    wd: Option<String>,
-    #[arg(long)]
-    hidden: Option<String>,
-    #[arg(long)]
-    layers: Option<String>,
-    /// simple (the book's m1-m4 cell), rnn, lstm or gru.
-    #[arg(long)]
-    cell: Option<String>,
-    /// Dropout on the last layer's output.
-    #[arg(long)]
-    dropout: Option<String>,
-    /// Activation regularization alpha.
-    #[arg(long)]
-    ar: Option<String>,
-    /// Temporal activation regularization beta.
-    #[arg(long)]
-    tar: Option<String>,
-    /// Tie the output weight to the embedding.
-    #[arg(long, overrides_with = "no_tie")]
-    tie: bool,
-    #[arg(long, overrides_with = "tie")]
-    no_tie: bool,
-    /// Sequence length (BPTT length).
-    #[arg(long)]
-    bptt: Option<String>,
-    #[arg(long)]
-    batch_size: Option<String>,
-    #[arg(long)]
-    seed: Option<String>,
-    /// Embedding dropout (whole rows).
-    #[arg(long)]
-    embed_dropout: Option<String>,
-    /// Weight dropout (DropConnect) on hidden-to-hidden weights.
-    #[arg(long)]
-    weight_dropout: Option<String>,
-    /// Clip the global gradient norm (0 = off).
-    #[arg(long)]
-    clip: Option<String>,
-    /// Keep the hidden state across batches, or not.
-    #[arg(long, overrides_with = "no_stateful")]
-    stateful: bool,
-    #[arg(long, overrides_with = "stateful")]
-    no_stateful: bool,
-    /// Predict after every token, or only after the last.
-    #[arg(long, overrides_with = "last_token")]
-    every_token: bool,
-    #[arg(long, overrides_with = "every_token")]
-    last_token: bool,
-    /// Reset the hidden state each epoch and before validation (ModelResetter), or not.
-    #[arg(long, overrides_with = "no_reset")]
-    reset: bool,
-    #[arg(long, overrides_with = "reset")]
-    no_reset: bool,
-    /// Shuffle the training sequences each epoch.
-    #[arg(long, overrides_with = "no_shuffle")]
-    shuffle: bool,
-    #[arg(long, overrides_with = "shuffle")]
-    no_shuffle: bool,
+    dry_run: bool,
+    #[command(flatten)]
+    settings: SettingFlags,
 }
 
-impl TrainArgs {
-    /// The settings given on the command line, in `RunConfig::set`'s key form.
-    fn pairs(&self) -> Vec<(&'static str, String)> {
-        let mut pairs = vec![("model", self.model.clone())];
-        let values = [
-            ("backend", &self.backend),
-            ("epochs", &self.epochs),
-            ("lr", &self.lr),
-            ("wd", &self.wd),
-            ("hidden", &self.hidden),
-            ("layers", &self.layers),
-            ("cell", &self.cell),
-            ("dropout", &self.dropout),
-            ("ar", &self.ar),
-            ("tar", &self.tar),
-            ("bptt", &self.bptt),
-            ("bs", &self.batch_size),
-            ("seed", &self.seed),
-            ("edrop", &self.embed_dropout),
-            ("wdrop", &self.weight_dropout),
-            ("clip", &self.clip),
-        ];
-        pairs.extend(
-            values
-                .into_iter()
-                .filter_map(|(k, v)| v.clone().map(|v| (k, v))),
-        );
-        let switches = [
-            ("tie", self.tie, self.no_tie),
-            ("stateful", self.stateful, self.no_stateful),
-            ("every", self.every_token, self.last_token),
-            ("reset", self.reset, self.no_reset),
-            ("shuffle", self.shuffle, self.no_shuffle),
-        ];
-        for (key, on, off) in switches {
-            if on || off {
-                pairs.push((key, if on { "1" } else { "0" }.to_string()));
+/// The run's settings as flags, one per row of the table of settings (`config::SETTINGS`):
+/// `--key VALUE` (with `_` as `-`), and `--key`/`--no-key` for a toggle. Values are checked by
+/// `RunConfig`, so a bad one gets the same message as in a URL.
+struct SettingFlags {
+    /// The settings given, in `RunConfig::set`'s key form.
+    pairs: Vec<(&'static str, String)>,
+}
+
+fn flag(key: &str) -> String {
+    key.replace('_', "-")
+}
+
+fn off_flag(key: &str) -> String {
+    format!("no-{}", flag(key))
+}
+
+impl Args for SettingFlags {
+    fn augment_args(mut cmd: clap::Command) -> clap::Command {
+        for s in &SETTINGS {
+            let help = match s.range {
+                Range::Toggle => format!("{} [{}]", s.help, defaults_in_words(s)),
+                _ => format!(
+                    "{} [{}; {}]",
+                    s.help,
+                    s.range.allowed(),
+                    defaults_in_words(s)
+                ),
+            };
+            let long = flag(s.key);
+            let arg = clap::Arg::new(s.key)
+                .long(long.clone())
+                .visible_aliases(s.cli_aliases.iter().copied())
+                .help_heading(s.group)
+                .help(help);
+            cmd = match s.range {
+                Range::Toggle => {
+                    let off = off_flag(s.key);
+                    cmd.arg(arg.action(ArgAction::SetTrue).overrides_with(off.clone()))
+                        .arg(
+                            clap::Arg::new(off.clone())
+                                .long(off)
+                                .visible_aliases(s.cli_off_aliases.iter().copied())
+                                .help_heading(s.group)
+                                .help(format!("Turn --{long} off"))
+                                .action(ArgAction::SetTrue)
+                                .overrides_with(s.key),
+                        )
+                }
+                _ => cmd.arg(
+                    arg.value_name(s.key.to_uppercase())
+                        .allow_hyphen_values(true),
+                ),
+            };
+        }
+        cmd
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for SettingFlags {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut pairs = Vec::new();
+        for s in &SETTINGS {
+            if let Range::Toggle = s.range {
+                let on = matches.get_flag(s.key);
+                if on || matches.get_flag(&off_flag(s.key)) {
+                    pairs.push((s.key, if on { "1" } else { "0" }.to_string()));
+                }
+            } else if let Some(value) = matches.get_one::<String>(s.key) {
+                pairs.push((s.key, value.clone()));
             }
         }
-        pairs
+        Ok(SettingFlags { pairs })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
     }
 }
 
@@ -220,7 +197,7 @@ fn data(format: Format, bptt: usize, batch_size: usize) -> ExitCode {
 
 fn train(args: TrainArgs) -> ExitCode {
     let format = args.format;
-    let pairs = args.pairs();
+    let pairs = &args.settings.pairs;
     let config = match RunConfig::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))) {
         Ok(config) => config,
         Err(e) => {
@@ -228,6 +205,13 @@ fn train(args: TrainArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.dry_run {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&config).expect("a config serialises")
+        );
+        return ExitCode::SUCCESS;
+    }
     let (device, backend, note) = match native_device(config.backend) {
         Ok(found) => found,
         Err(message) => {
