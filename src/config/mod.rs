@@ -66,12 +66,12 @@ impl Preset {
 }
 
 impl FromStr for Preset {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Self, ConfigError> {
         Preset::ALL
             .into_iter()
             .find(|p| p.name() == s.trim().to_lowercase())
-            .ok_or_else(|| "one of m1, m2, m3, m4, m5, m6, m7".to_string())
+            .ok_or_else(|| unknown_choice("model", s))
     }
 }
 
@@ -118,15 +118,12 @@ impl CellKind {
 }
 
 impl FromStr for CellKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().to_lowercase().as_str() {
-            "simple" => Ok(CellKind::Simple),
-            "rnn" => Ok(CellKind::Rnn),
-            "lstm" => Ok(CellKind::Lstm),
-            "gru" => Ok(CellKind::Gru),
-            _ => Err("one of simple, rnn, lstm, gru".into()),
-        }
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Self, ConfigError> {
+        CellKind::ALL
+            .into_iter()
+            .find(|c| c.name() == s.trim().to_lowercase())
+            .ok_or_else(|| unknown_choice("cell", s))
     }
 }
 
@@ -195,16 +192,31 @@ impl BackendChoice {
 }
 
 impl FromStr for BackendChoice {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().to_lowercase().as_str() {
-            "auto" => Ok(BackendChoice::Auto),
-            "cpu" => Ok(BackendChoice::Cpu),
-            "ndarray" => Ok(BackendChoice::Ndarray),
-            "flex" => Ok(BackendChoice::Flex),
-            "wgpu" | "webgpu" | "gpu" => Ok(BackendChoice::Wgpu),
-            _ => Err("one of auto, cpu, ndarray, flex, webgpu (or wgpu)".into()),
-        }
+    type Err = ConfigError;
+    fn from_str(s: &str) -> Result<Self, ConfigError> {
+        let name = s.trim().to_lowercase();
+        // "wgpu" (burn's name) and "gpu" are read as the page's "webgpu".
+        let name = if name == "wgpu" || name == "gpu" {
+            "webgpu".into()
+        } else {
+            name
+        };
+        BackendChoice::ALL
+            .into_iter()
+            .find(|b| b.key() == name)
+            .ok_or_else(|| unknown_choice("backend", s))
+    }
+}
+
+/// A name that is none of a choice's: the error names the setting and its choices (from the
+/// table of settings, so the list is written once).
+fn unknown_choice(key: &str, given: &str) -> ConfigError {
+    ConfigError {
+        field: key.into(),
+        value: given.into(),
+        allowed: settings::find(key)
+            .map(|s| s.range.allowed())
+            .unwrap_or_default(),
     }
 }
 
