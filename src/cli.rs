@@ -3,11 +3,12 @@
 use std::process::ExitCode;
 
 use clap::{ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
-use rnn_playground::backend::{describe, native_device};
+use rnn_playground::backend::{describe, gpu_dispatches, native_device};
 use rnn_playground::book::book_accuracy;
 use rnn_playground::config::SETTINGS;
 use rnn_playground::config::settings::{Range, defaults_in_words};
 use rnn_playground::data::{Corpus, dataset_facts};
+use rnn_playground::train::TrainError;
 use rnn_playground::{EpochRecord, RunConfig, Trainer};
 use serde_json::json;
 
@@ -246,12 +247,12 @@ fn train(args: TrainArgs) -> ExitCode {
     }
     let mut last: Option<EpochRecord> = None;
     while !trainer.is_done() {
-        match trainer.run_epoch() {
-            Ok(Some(record)) => {
-                print_epoch(format, &record, backend.name());
+        match epoch_counting_dispatches(&mut trainer) {
+            Ok((Some(record), dispatches)) => {
+                print_epoch(format, &record, backend.name(), dispatches);
                 last = Some(record);
             }
-            Ok(None) => {}
+            Ok((None, _)) => {}
             Err(e) => {
                 eprintln!("error: {e}");
                 if format == Format::Jsonl {
@@ -286,15 +287,49 @@ fn train(args: TrainArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn print_epoch(format: Format, r: &EpochRecord, backend: &str) {
+/// Trains to the end of the current epoch (what `Trainer::run_epoch` does), counting the GPU
+/// kernels launched by its training batches: the epoch's record, and the mean launches per
+/// training batch on a GPU (`None` on the CPU).
+fn epoch_counting_dispatches(
+    trainer: &mut Trainer,
+) -> Result<(Option<EpochRecord>, Option<f64>), TrainError> {
+    let (mut launches, mut batches) = (0, 0);
+    while !trainer.is_done() {
+        let (step, before) = (trainer.progress(false).step, gpu_dispatches());
+        let progress = trainer.advance()?;
+        if let (true, Some(before), Some(after)) = (progress.step > step, before, gpu_dispatches())
+        {
+            launches += after - before;
+            batches += 1;
+        }
+        if progress.epoch_finished {
+            break;
+        }
+    }
+    trainer.flush()?;
+    let per_batch = (batches > 0).then(|| launches as f64 / batches as f64);
+    Ok((trainer.history().epochs.last().cloned(), per_batch))
+}
+
+fn print_epoch(format: Format, r: &EpochRecord, backend: &str, dispatches: Option<f64>) {
     match format {
         Format::Table => println!(
-            "{:<6} {:>11.6} {:>11.6} {:>9.6} {:>8.2}",
-            r.epoch, r.train_loss, r.valid_loss, r.accuracy, r.seconds
+            "{:<6} {:>11.6} {:>11.6} {:>9.6} {:>8.2}{}",
+            r.epoch,
+            r.train_loss,
+            r.valid_loss,
+            r.accuracy,
+            r.seconds,
+            dispatches.map_or(String::new(), |d| format!(
+                "  ({d:.0} GPU dispatches per batch)"
+            ))
         ),
-        Format::Json | Format::Jsonl => println!(
-            "{}",
-            json!({"epoch": r.epoch, "train_loss": r.train_loss, "valid_loss": r.valid_loss, "accuracy": r.accuracy, "seconds": r.seconds, "backend": backend})
-        ),
+        Format::Json | Format::Jsonl => {
+            let mut line = json!({"epoch": r.epoch, "train_loss": r.train_loss, "valid_loss": r.valid_loss, "accuracy": r.accuracy, "seconds": r.seconds, "backend": backend});
+            if let Some(d) = dispatches {
+                line["gpu_dispatches_per_batch"] = json!(d);
+            }
+            println!("{line}");
+        }
     }
 }

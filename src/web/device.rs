@@ -48,6 +48,7 @@ async fn webgpu_device() -> Result<Device, String> {
         .init_async()
         .await
         .map_err(|e| format!("WebGPU unavailable: {e}"))?;
+    crate::backend::dispatch_count::start();
     WEBGPU.with(|d| *d.borrow_mut() = Some(device.clone()));
     Ok(device)
 }

@@ -34,6 +34,8 @@ struct Advanced<'a> {
     /// The error came from the device (e.g. a lost GPU), not from the numbers: the run can go
     /// on elsewhere from its last checkpoint.
     device_error: bool,
+    /// On WebGPU, the mean GPU kernel launches per training batch of this call (else null).
+    gpu_dispatches_per_batch: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -107,13 +109,23 @@ impl Run {
             );
             let mut error: Option<TrainError> = None;
             let mut progress = run.trainer.progress(false);
+            let (mut launches, mut trained) = (0, 0);
             for _ in 0..batches.max(1) {
                 if run.trainer.is_done() {
                     break;
                 }
+                let before = crate::backend::gpu_dispatches();
                 match run.trainer.advance() {
                     Ok(p) => {
                         let finished = p.epoch_finished;
+                        if let (true, Some(before), Some(after)) = (
+                            p.step > progress.step,
+                            before,
+                            crate::backend::gpu_dispatches(),
+                        ) {
+                            launches += after - before;
+                            trained += 1;
+                        }
                         progress = p;
                         if finished {
                             break;
@@ -135,6 +147,8 @@ impl Run {
                 epochs: &history.epochs[epochs_before..],
                 done: run.trainer.is_done(),
                 device_error: matches!(error, Some(TrainError::Device(_))),
+                gpu_dispatches_per_batch: (trained > 0 && run.backend == BackendChoice::Wgpu)
+                    .then(|| launches as f64 / trained as f64),
                 error: error.map(|e| e.to_string()),
             };
             to_js(&advanced)
