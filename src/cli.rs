@@ -197,6 +197,8 @@ fn data(format: Format, bptt: usize, batch_size: usize) -> ExitCode {
 }
 
 fn train(args: TrainArgs) -> ExitCode {
+    // The first step's latency counts from here: device start, model and data included.
+    let launched = web_time::Instant::now();
     let format = args.format;
     let pairs = &args.settings.pairs;
     let config = match RunConfig::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))) {
@@ -246,8 +248,9 @@ fn train(args: TrainArgs) -> ExitCode {
         );
     }
     let mut last: Option<EpochRecord> = None;
+    let mut first_step = None;
     while !trainer.is_done() {
-        match epoch_counting_dispatches(&mut trainer) {
+        match epoch_counting_dispatches(&mut trainer, launched, &mut first_step) {
             Ok((Some(record), dispatches)) => {
                 print_epoch(format, &record, backend.name(), dispatches);
                 last = Some(record);
@@ -277,6 +280,7 @@ fn train(args: TrainArgs) -> ExitCode {
                 "accuracy": accuracy, "valid_loss": last.as_ref().map(|r| r.valid_loss),
                 "book_accuracy": book, "seconds": total, "seconds_per_epoch": total / epochs.max(1) as f64,
                 "params": trainer.param_count(), "config": trainer.config(),
+                "first_step_seconds": first_step,
             })
         ),
         Format::Table => println!(
@@ -290,8 +294,12 @@ fn train(args: TrainArgs) -> ExitCode {
 /// Trains to the end of the current epoch (what `Trainer::run_epoch` does), counting the GPU
 /// kernels launched by its training batches: the epoch's record, and the mean launches per
 /// training batch on a GPU (`None` on the CPU).
+/// The first training batch is read back at once, so that `first_step` (seconds from `started`)
+/// holds when it was done, kernel compilation included.
 fn epoch_counting_dispatches(
     trainer: &mut Trainer,
+    started: web_time::Instant,
+    first_step: &mut Option<f64>,
 ) -> Result<(Option<EpochRecord>, Option<f64>), TrainError> {
     let (mut launches, mut batches) = (0, 0);
     while !trainer.is_done() {
@@ -301,6 +309,10 @@ fn epoch_counting_dispatches(
         {
             launches += after - before;
             batches += 1;
+        }
+        if first_step.is_none() && progress.step > 0 {
+            trainer.flush()?;
+            *first_step = Some(started.elapsed().as_secs_f64());
         }
         if progress.epoch_finished {
             break;
