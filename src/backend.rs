@@ -72,7 +72,10 @@ fn start_wgpu() -> Result<Device, String> {
             .device_kind(DeviceKind::DefaultDevice)
             .init()
     }) {
-        Ok(Ok(device)) => Ok(device),
+        Ok(Ok(device)) => {
+            dispatch_count::start();
+            Ok(device)
+        }
         Ok(Err(e)) => Err(format!("wgpu could not start: {e}")),
         Err(_) => Err("wgpu could not start: no usable adapter".into()),
     }
@@ -81,4 +84,51 @@ fn start_wgpu() -> Result<Device, String> {
 #[cfg(all(not(feature = "wgpu"), not(target_arch = "wasm32")))]
 fn start_wgpu() -> Result<Device, String> {
     Err("this build has no wgpu backend (build with `--features wgpu`, on by default)".into())
+}
+
+/// GPU kernel launches since counting began, or `None` when nothing counts them (a build without
+/// wgpu, or no wgpu device started yet). Counting starts with the first wgpu device and lasts for
+/// the process: cubecl tells an observer of every launch, on the thread that issues it, before it
+/// is submitted, so the count costs one atomic add per kernel and no synchronisation.
+pub fn gpu_dispatches() -> Option<u64> {
+    #[cfg(feature = "wgpu")]
+    {
+        dispatch_count::read()
+    }
+    #[cfg(not(feature = "wgpu"))]
+    {
+        None
+    }
+}
+
+#[cfg(feature = "wgpu")]
+pub(crate) mod dispatch_count {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, OnceLock};
+
+    use cubecl_runtime::logging::{LaunchObservation, LaunchObserver};
+
+    struct Counter(AtomicU64);
+
+    impl LaunchObserver for Counter {
+        fn launched(&self, _kernel: &'static str) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    static COUNTER: OnceLock<Arc<Counter>> = OnceLock::new();
+
+    /// Starts counting (once; later calls do nothing).
+    pub fn start() {
+        COUNTER.get_or_init(|| {
+            let counter = Arc::new(Counter(AtomicU64::new(0)));
+            // Installed for the life of the process: the guard is never dropped.
+            std::mem::forget(LaunchObservation::new(counter.clone()));
+            counter
+        });
+    }
+
+    pub fn read() -> Option<u64> {
+        COUNTER.get().map(|c| c.0.load(Ordering::Relaxed))
+    }
 }

@@ -2,10 +2,13 @@
 
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use rnn_playground::backend::{describe, native_device};
+use clap::{ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
+use rnn_playground::backend::{describe, gpu_dispatches, native_device};
 use rnn_playground::book::book_accuracy;
+use rnn_playground::config::SETTINGS;
+use rnn_playground::config::settings::{Range, defaults_in_words};
 use rnn_playground::data::{Corpus, dataset_facts};
+use rnn_playground::train::TrainError;
 use rnn_playground::{EpochRecord, RunConfig, Trainer};
 use serde_json::json;
 
@@ -45,121 +48,96 @@ enum Format {
 
 #[derive(Args)]
 struct TrainArgs {
-    /// Model preset m1..m7: the book's LMModel1..7 with its recipe.
-    #[arg(long, default_value = "m7")]
-    model: String,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-    /// cpu (the default CPU backend), ndarray, flex, wgpu, or auto (wgpu if it starts).
+    /// Print the run's settings as JSON and stop, without training.
     #[arg(long)]
-    backend: Option<String>,
-    #[arg(long)]
-    epochs: Option<String>,
-    /// Peak learning rate of the one-cycle schedule.
-    #[arg(long)]
-    lr: Option<String>,
-    /// Weight decay (decoupled; Linear biases exempt).
-    #[arg(long)]
-    wd: Option<String>,
-    #[arg(long)]
-    hidden: Option<String>,
-    #[arg(long)]
-    layers: Option<String>,
-    /// simple (the book's m1-m4 cell), rnn, lstm or gru.
-    #[arg(long)]
-    cell: Option<String>,
-    /// Dropout on the last layer's output.
-    #[arg(long)]
-    dropout: Option<String>,
-    /// Activation regularization alpha.
-    #[arg(long)]
-    ar: Option<String>,
-    /// Temporal activation regularization beta.
-    #[arg(long)]
-    tar: Option<String>,
-    /// Tie the output weight to the embedding.
-    #[arg(long, overrides_with = "no_tie")]
-    tie: bool,
-    #[arg(long, overrides_with = "tie")]
-    no_tie: bool,
-    /// Sequence length (BPTT length).
-    #[arg(long)]
-    bptt: Option<String>,
-    #[arg(long)]
-    batch_size: Option<String>,
-    #[arg(long)]
-    seed: Option<String>,
-    /// Embedding dropout (whole rows).
-    #[arg(long)]
-    embed_dropout: Option<String>,
-    /// Weight dropout (DropConnect) on hidden-to-hidden weights.
-    #[arg(long)]
-    weight_dropout: Option<String>,
-    /// Clip the global gradient norm (0 = off).
-    #[arg(long)]
-    clip: Option<String>,
-    /// Keep the hidden state across batches, or not.
-    #[arg(long, overrides_with = "no_stateful")]
-    stateful: bool,
-    #[arg(long, overrides_with = "stateful")]
-    no_stateful: bool,
-    /// Predict after every token, or only after the last.
-    #[arg(long, overrides_with = "last_token")]
-    every_token: bool,
-    #[arg(long, overrides_with = "every_token")]
-    last_token: bool,
-    /// Reset the hidden state each epoch and before validation (ModelResetter), or not.
-    #[arg(long, overrides_with = "no_reset")]
-    reset: bool,
-    #[arg(long, overrides_with = "reset")]
-    no_reset: bool,
-    /// Shuffle the training sequences each epoch.
-    #[arg(long, overrides_with = "no_shuffle")]
-    shuffle: bool,
-    #[arg(long, overrides_with = "shuffle")]
-    no_shuffle: bool,
+    dry_run: bool,
+    #[command(flatten)]
+    settings: SettingFlags,
 }
 
-impl TrainArgs {
-    /// The settings given on the command line, in `RunConfig::set`'s key form.
-    fn pairs(&self) -> Vec<(&'static str, String)> {
-        let mut pairs = vec![("model", self.model.clone())];
-        let values = [
-            ("backend", &self.backend),
-            ("epochs", &self.epochs),
-            ("lr", &self.lr),
-            ("wd", &self.wd),
-            ("hidden", &self.hidden),
-            ("layers", &self.layers),
-            ("cell", &self.cell),
-            ("dropout", &self.dropout),
-            ("ar", &self.ar),
-            ("tar", &self.tar),
-            ("bptt", &self.bptt),
-            ("bs", &self.batch_size),
-            ("seed", &self.seed),
-            ("edrop", &self.embed_dropout),
-            ("wdrop", &self.weight_dropout),
-            ("clip", &self.clip),
-        ];
-        pairs.extend(
-            values
-                .into_iter()
-                .filter_map(|(k, v)| v.clone().map(|v| (k, v))),
-        );
-        let switches = [
-            ("tie", self.tie, self.no_tie),
-            ("stateful", self.stateful, self.no_stateful),
-            ("every", self.every_token, self.last_token),
-            ("reset", self.reset, self.no_reset),
-            ("shuffle", self.shuffle, self.no_shuffle),
-        ];
-        for (key, on, off) in switches {
-            if on || off {
-                pairs.push((key, if on { "1" } else { "0" }.to_string()));
+/// The run's settings as flags, one per row of the table of settings (`config::SETTINGS`):
+/// `--key VALUE` (with `_` as `-`), and `--key`/`--no-key` for a toggle. Values are checked by
+/// `RunConfig`, so a bad one gets the same message as in a URL.
+struct SettingFlags {
+    /// The settings given, in `RunConfig::set`'s key form.
+    pairs: Vec<(&'static str, String)>,
+}
+
+fn flag(key: &str) -> String {
+    key.replace('_', "-")
+}
+
+fn off_flag(key: &str) -> String {
+    format!("no-{}", flag(key))
+}
+
+impl Args for SettingFlags {
+    fn augment_args(mut cmd: clap::Command) -> clap::Command {
+        for s in &SETTINGS {
+            let help = match s.range {
+                Range::Toggle => format!("{} [{}]", s.help, defaults_in_words(s)),
+                _ => format!(
+                    "{} [{}; {}]",
+                    s.help,
+                    s.range.allowed(),
+                    defaults_in_words(s)
+                ),
+            };
+            let long = flag(s.key);
+            let arg = clap::Arg::new(s.key)
+                .long(long.clone())
+                .visible_aliases(s.cli_aliases.iter().copied())
+                .help_heading(s.group)
+                .help(help);
+            cmd = match s.range {
+                Range::Toggle => {
+                    let off = off_flag(s.key);
+                    cmd.arg(arg.action(ArgAction::SetTrue).overrides_with(off.clone()))
+                        .arg(
+                            clap::Arg::new(off.clone())
+                                .long(off)
+                                .visible_aliases(s.cli_off_aliases.iter().copied())
+                                .help_heading(s.group)
+                                .help(format!("Turn --{long} off"))
+                                .action(ArgAction::SetTrue)
+                                .overrides_with(s.key),
+                        )
+                }
+                _ => cmd.arg(
+                    arg.value_name(s.key.to_uppercase())
+                        .allow_hyphen_values(true),
+                ),
+            };
+        }
+        cmd
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for SettingFlags {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut pairs = Vec::new();
+        for s in &SETTINGS {
+            if let Range::Toggle = s.range {
+                let on = matches.get_flag(s.key);
+                if on || matches.get_flag(&off_flag(s.key)) {
+                    pairs.push((s.key, if on { "1" } else { "0" }.to_string()));
+                }
+            } else if let Some(value) = matches.get_one::<String>(s.key) {
+                pairs.push((s.key, value.clone()));
             }
         }
-        pairs
+        Ok(SettingFlags { pairs })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
     }
 }
 
@@ -219,8 +197,10 @@ fn data(format: Format, bptt: usize, batch_size: usize) -> ExitCode {
 }
 
 fn train(args: TrainArgs) -> ExitCode {
+    // The first step's latency counts from here: device start, model and data included.
+    let launched = web_time::Instant::now();
     let format = args.format;
-    let pairs = args.pairs();
+    let pairs = &args.settings.pairs;
     let config = match RunConfig::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))) {
         Ok(config) => config,
         Err(e) => {
@@ -228,6 +208,13 @@ fn train(args: TrainArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.dry_run {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&config).expect("a config serialises")
+        );
+        return ExitCode::SUCCESS;
+    }
     let (device, backend, note) = match native_device(config.backend) {
         Ok(found) => found,
         Err(message) => {
@@ -261,13 +248,14 @@ fn train(args: TrainArgs) -> ExitCode {
         );
     }
     let mut last: Option<EpochRecord> = None;
+    let mut first_step = None;
     while !trainer.is_done() {
-        match trainer.run_epoch() {
-            Ok(Some(record)) => {
-                print_epoch(format, &record, backend.name());
+        match epoch_counting_dispatches(&mut trainer, launched, &mut first_step) {
+            Ok((Some(record), dispatches)) => {
+                print_epoch(format, &record, backend.name(), dispatches);
                 last = Some(record);
             }
-            Ok(None) => {}
+            Ok((None, _)) => {}
             Err(e) => {
                 eprintln!("error: {e}");
                 if format == Format::Jsonl {
@@ -292,6 +280,7 @@ fn train(args: TrainArgs) -> ExitCode {
                 "accuracy": accuracy, "valid_loss": last.as_ref().map(|r| r.valid_loss),
                 "book_accuracy": book, "seconds": total, "seconds_per_epoch": total / epochs.max(1) as f64,
                 "params": trainer.param_count(), "config": trainer.config(),
+                "first_step_seconds": first_step,
             })
         ),
         Format::Table => println!(
@@ -302,15 +291,57 @@ fn train(args: TrainArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn print_epoch(format: Format, r: &EpochRecord, backend: &str) {
+/// Trains to the end of the current epoch (what `Trainer::run_epoch` does), counting the GPU
+/// kernels launched by its training batches: the epoch's record, and the mean launches per
+/// training batch on a GPU (`None` on the CPU).
+/// The first training batch is read back at once, so that `first_step` (seconds from `started`)
+/// holds when it was done, kernel compilation included.
+fn epoch_counting_dispatches(
+    trainer: &mut Trainer,
+    started: web_time::Instant,
+    first_step: &mut Option<f64>,
+) -> Result<(Option<EpochRecord>, Option<f64>), TrainError> {
+    let (mut launches, mut batches) = (0, 0);
+    while !trainer.is_done() {
+        let (step, before) = (trainer.progress(false).step, gpu_dispatches());
+        let progress = trainer.advance()?;
+        if let (true, Some(before), Some(after)) = (progress.step > step, before, gpu_dispatches())
+        {
+            launches += after - before;
+            batches += 1;
+        }
+        if first_step.is_none() && progress.step > 0 {
+            trainer.flush()?;
+            *first_step = Some(started.elapsed().as_secs_f64());
+        }
+        if progress.epoch_finished {
+            break;
+        }
+    }
+    trainer.flush()?;
+    let per_batch = (batches > 0).then(|| launches as f64 / batches as f64);
+    Ok((trainer.history().epochs.last().cloned(), per_batch))
+}
+
+fn print_epoch(format: Format, r: &EpochRecord, backend: &str, dispatches: Option<f64>) {
     match format {
         Format::Table => println!(
-            "{:<6} {:>11.6} {:>11.6} {:>9.6} {:>8.2}",
-            r.epoch, r.train_loss, r.valid_loss, r.accuracy, r.seconds
+            "{:<6} {:>11.6} {:>11.6} {:>9.6} {:>8.2}{}",
+            r.epoch,
+            r.train_loss,
+            r.valid_loss,
+            r.accuracy,
+            r.seconds,
+            dispatches.map_or(String::new(), |d| format!(
+                "  ({d:.0} GPU dispatches per batch)"
+            ))
         ),
-        Format::Json | Format::Jsonl => println!(
-            "{}",
-            json!({"epoch": r.epoch, "train_loss": r.train_loss, "valid_loss": r.valid_loss, "accuracy": r.accuracy, "seconds": r.seconds, "backend": backend})
-        ),
+        Format::Json | Format::Jsonl => {
+            let mut line = json!({"epoch": r.epoch, "train_loss": r.train_loss, "valid_loss": r.valid_loss, "accuracy": r.accuracy, "seconds": r.seconds, "backend": backend});
+            if let Some(d) = dispatches {
+                line["gpu_dispatches_per_batch"] = json!(d);
+            }
+            println!("{line}");
+        }
     }
 }

@@ -3,6 +3,10 @@
 
 use std::process::Command;
 
+use rnn_playground::config::SETTINGS;
+use rnn_playground::config::settings::{Range, another_value};
+use rnn_playground::{Preset, RunConfig};
+
 fn cli(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_rnn-playground"))
         .args(args)
@@ -73,4 +77,51 @@ fn bad_arguments_exit_2_with_the_setting_named() {
         );
     }
     assert_eq!(cli(&["train", "--no-such-flag"]).status.code(), Some(2));
+}
+
+#[test]
+fn every_setting_is_a_flag_that_reaches_the_run() {
+    let help = String::from_utf8(cli(&["train", "--help"]).stdout).unwrap();
+    let base = RunConfig::preset(Preset::M7);
+    for s in &SETTINGS {
+        let flag = format!("--{}", s.key.replace('_', "-"));
+        let off = format!("--no-{}", s.key.replace('_', "-"));
+        assert!(
+            help.contains(&format!("{flag} ")) || help.contains(&format!("{flag}\n")),
+            "--help lacks {flag}:\n{help}"
+        );
+        let value = another_value(s, &base).unwrap();
+        let args: Vec<&str> = match s.range {
+            Range::Toggle => {
+                assert!(help.contains(&off), "--help lacks {off}");
+                vec![if value == "1" { &flag } else { &off }]
+            }
+            _ => vec![&flag, &value],
+        };
+        let out = cli(&[&["train", "--dry-run"], args.as_slice()].concat());
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let config: RunConfig = serde_json::from_slice(&out.stdout).unwrap();
+        let mut expected = base.clone();
+        expected.set(s.key, &value).unwrap();
+        assert_eq!(config, expected, "{args:?}");
+    }
+    // The older long names still work.
+    let out = cli(&[
+        "train",
+        "--dry-run",
+        "--batch-size",
+        "32",
+        "--last-token",
+        "--embed-dropout",
+        "0.1",
+    ]);
+    let config: RunConfig = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (config.batch_size, config.every_token, config.embed_dropout),
+        (32, false, 0.1)
+    );
 }

@@ -11,7 +11,8 @@ use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rnn_playground::backend::cpu_device;
-use rnn_playground::config::{FIELDS, MAX_ACTIVATION_UNITS};
+use rnn_playground::config::MAX_ACTIVATION_UNITS;
+use rnn_playground::config::settings::keys;
 use rnn_playground::data::Corpus;
 use rnn_playground::{RunConfig, Trainer};
 
@@ -101,7 +102,7 @@ fn hostile_json(rng: &mut SmallRng) -> String {
     let pairs = (0..rng.random_range(0..10))
         .map(|_| {
             let key = if rng.random_bool(0.85) {
-                FIELDS.choose(rng).unwrap().to_string()
+                keys().collect::<Vec<_>>().choose(rng).unwrap().to_string()
             } else {
                 KEYS_EXTRA.choose(rng).unwrap().to_string()
             };
@@ -148,7 +149,7 @@ fn hostile_query(rng: &mut SmallRng) -> String {
             let key = match rng.random_range(0..10) {
                 0 => KEYS_EXTRA.choose(rng).unwrap().to_string(),
                 1 => percent_encoded(rng),
-                _ => FIELDS.choose(rng).unwrap().to_string(),
+                _ => keys().collect::<Vec<_>>().choose(rng).unwrap().to_string(),
             };
             let value = match rng.random_range(0..6) {
                 0 | 1 => plausible(rng),
