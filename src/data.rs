@@ -421,11 +421,12 @@ mod tests {
             },
         );
         let b = seq.train_batches(None);
-        // Row 3 of batch 1 starts where row 3 of batch 0 ended.
-        let end_of_row = b[0].inputs[3 * 16 + 15];
+        // Row 3 of batch 1 starts where row 3 of batch 0 ended: the two rows, joined, are 32
+        // consecutive tokens of the text.
         let next_start = b[1].inputs[3 * 16];
         assert_eq!(b[0].targets[3 * 16 + 15], next_start);
-        assert_ne!(end_of_row, usize::MAX);
+        let joined = [&b[0].inputs[3 * 16..4 * 16], &b[1].inputs[3 * 16..4 * 16]].concat();
+        assert!(corpus.tokens.windows(32).any(|w| w == joined.as_slice()));
     }
 
     #[test]
