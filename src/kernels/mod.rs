@@ -3,3 +3,5 @@
 
 pub mod activation;
 pub mod lstm;
+mod matmul;
+mod parallel;
