@@ -1,6 +1,7 @@
 //! The chapter's models: hand-written recurrent cells (one file each), the dropout used by the
 //! regularized model, and `ladder.rs`, the one configurable language model whose presets are the
-//! book's LMModel1..7.
+//! book's LMModel1..7. Here: what the cells share (their state, PyTorch's initialisation, lookups
+//! and products over time steps).
 
 pub mod dropout;
 pub mod gru;
