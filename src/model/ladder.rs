@@ -27,6 +27,7 @@ pub enum RecurrentLayer {
 }
 
 impl RecurrentLayer {
+    /// Runs the layer over x [batch, time, in] (a layer below's outputs).
     fn forward(
         &self,
         x: Tensor<3>,
@@ -69,6 +70,7 @@ impl RecurrentLayer {
     }
 }
 
+/// The model of every preset: an embedding, a stack of recurrent layers and an output layer.
 #[derive(Module, Debug)]
 pub struct LanguageModel {
     /// i_h: one row of `hidden` numbers per token.
@@ -114,6 +116,7 @@ pub struct ForwardOutput {
 }
 
 impl LanguageModel {
+    /// A model for `config` over `vocab` tokens, initialised as PyTorch does from `rng`.
     pub fn new(config: &RunConfig, vocab: usize, device: &Device, rng: &mut RunRng) -> Self {
         let h = config.hidden;
         let mut init = Init { rng, device };

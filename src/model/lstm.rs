@@ -10,6 +10,7 @@ use super::rnn::masked;
 use super::{Init, LayerState, joined_weights, lookup, step_product, time_steps};
 use crate::kernels::lstm_autodiff::{has_fused_kernel, lstm_sequence};
 
+/// One LSTM layer: its input and hidden-to-hidden weights for the four gates.
 #[derive(Module, Debug)]
 pub struct LstmCell {
     /// Input weights of the gates i, f, g, o side by side: [in, 4 * hidden].
@@ -21,6 +22,7 @@ pub struct LstmCell {
 }
 
 impl LstmCell {
+    /// A layer from `input` to `hidden` units, initialised as nn.LSTM is.
     pub fn new(input: usize, hidden: usize, init: &mut Init) -> Self {
         let (w_ih, b_ih, w_hh, b_hh) = init.gate_params(input, hidden, 4);
         LstmCell {

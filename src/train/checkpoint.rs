@@ -217,10 +217,12 @@ impl Checkpoint {
         self.header.epoch
     }
 
+    /// The run's records up to the checkpoint.
     pub fn history(&self) -> &History {
         &self.history
     }
 
+    /// The checkpoint as bytes in the layout above (`from_bytes` reads them back).
     pub fn to_bytes(&self) -> Vec<u8> {
         let header = serde_json::to_vec(&self.header).expect("a checkpoint header serialises");
         let mut bytes = Vec::with_capacity(16 + header.len() + 4 * self.values.len());

@@ -165,14 +165,17 @@ impl Trainer {
         })
     }
 
+    /// The settings the run was built from.
     pub fn config(&self) -> &RunConfig {
         &self.config
     }
 
+    /// The text and its vocabulary (for encoding prompts).
     pub fn corpus(&self) -> &Corpus {
         &self.corpus
     }
 
+    /// The model with its current weights.
     pub fn model(&self) -> &LanguageModel {
         self.model
             .as_ref()
@@ -184,6 +187,7 @@ impl Trainer {
         &self.history
     }
 
+    /// Whether every epoch has run (or the run stopped at an error).
     pub fn is_done(&self) -> bool {
         self.phase == Phase::Done
     }
@@ -193,6 +197,7 @@ impl Trainer {
         self.hidden_state.as_deref()
     }
 
+    /// Where the run stands; `epoch_finished`: whether the call that reports it ended an epoch.
     pub fn progress(&self, epoch_finished: bool) -> Progress {
         let batches = match self.phase {
             Phase::Train => self.data.train_batch_count(),
