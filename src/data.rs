@@ -1,6 +1,9 @@
 //! The human numbers dataset of chapter 12, built in memory exactly as the book's files, and the
 //! two ways the chapter batches it: independent sequences (models 1-2) and `group_chunks`, which
 //! lines batches up so that row j of batch k+1 continues the text of row j of batch k (models 3-7).
+//!
+//! One file (about 500 lines, 160 of them tests): text, sequences and batches are one pipeline,
+//! read top to bottom, and the tests check the book's counts along it.
 
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -102,7 +105,7 @@ impl Corpus {
     }
 
     /// Turns typed text into token ids; unknown words are reported, all of them at once.
-    pub fn encode(&self, text: &str) -> Result<Vec<usize>, String> {
+    pub fn encode(&self, text: &str) -> Result<Vec<usize>, EncodeError> {
         let mut ids = Vec::new();
         let mut unknown = Vec::new();
         for word in text.split_whitespace() {
@@ -113,20 +116,10 @@ impl Corpus {
             }
         }
         if !unknown.is_empty() {
-            return Err(format!(
-                "unknown word{} {}: the vocabulary is the 30 tokens of human numbers (\"one\" .. \"nineteen\", \"twenty\" .. \"ninety\", \"hundred\", \"thousand\", \".\")",
-                if unknown.len() > 1 { "s" } else { "" },
-                unknown
-                    .iter()
-                    .map(|w| format!("\"{w}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            return Err(EncodeError::UnknownWords(unknown));
         }
         if ids.is_empty() {
-            return Err(
-                "the text is empty: type a few words, e.g. \"four thousand one hundred\"".into(),
-            );
+            return Err(EncodeError::Empty);
         }
         Ok(ids)
     }
@@ -145,6 +138,37 @@ impl Corpus {
             .collect()
     }
 }
+
+/// Why typed text cannot be turned into token ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EncodeError {
+    /// Words the vocabulary does not have, every one of them, lowercased.
+    UnknownWords(Vec<String>),
+    /// The text has no words.
+    Empty,
+}
+
+impl std::fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EncodeError::UnknownWords(words) => {
+                let quoted: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+                write!(
+                    f,
+                    "unknown word{} {}: the vocabulary is the 30 tokens of human numbers (\"one\" .. \"nineteen\", \"twenty\" .. \"ninety\", \"hundred\", \"thousand\", \".\")",
+                    if words.len() > 1 { "s" } else { "" },
+                    quoted.join(", ")
+                )
+            }
+            EncodeError::Empty => write!(
+                f,
+                "the text is empty: type a few words, e.g. \"four thousand one hundred\""
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EncodeError {}
 
 /// One training example: `input[t]` is followed by `target[t]` in the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -421,11 +445,12 @@ mod tests {
             },
         );
         let b = seq.train_batches(None);
-        // Row 3 of batch 1 starts where row 3 of batch 0 ended.
-        let end_of_row = b[0].inputs[3 * 16 + 15];
+        // Row 3 of batch 1 starts where row 3 of batch 0 ended: the two rows, joined, are 32
+        // consecutive tokens of the text.
         let next_start = b[1].inputs[3 * 16];
         assert_eq!(b[0].targets[3 * 16 + 15], next_start);
-        assert_ne!(end_of_row, usize::MAX);
+        let joined = [&b[0].inputs[3 * 16..4 * 16], &b[1].inputs[3 * 16..4 * 16]].concat();
+        assert!(corpus.tokens.windows(32).any(|w| w == joined.as_slice()));
     }
 
     #[test]
@@ -461,10 +486,15 @@ mod tests {
         let corpus = Corpus::human_numbers();
         assert_eq!(corpus.encode("Four thousand").unwrap(), vec![4, 29]);
         let err = corpus.encode("four zillion blorp").unwrap_err();
-        assert!(
-            err.contains("\"zillion\"") && err.contains("\"blorp\""),
-            "{err}"
+        assert_eq!(
+            err,
+            EncodeError::UnknownWords(vec!["zillion".into(), "blorp".into()])
         );
-        assert!(corpus.encode("   ").is_err());
+        let message = err.to_string();
+        assert!(
+            message.contains("\"zillion\"") && message.contains("\"blorp\""),
+            "{message}"
+        );
+        assert_eq!(corpus.encode("   "), Err(EncodeError::Empty));
     }
 }

@@ -101,7 +101,7 @@ fn bytes_that_are_not_a_checkpoint_are_refused_with_a_reason() {
     t.advance().unwrap();
     let good = t.checkpoint().unwrap().to_bytes();
     let refuse = |bytes: &[u8], why: &str| {
-        let error = Checkpoint::from_bytes(bytes).unwrap_err();
+        let error = Checkpoint::from_bytes(bytes).unwrap_err().to_string();
         assert!(error.contains(why), "{error:?} should say {why:?}");
     };
     refuse(b"", "RNNPCKPT");
@@ -133,7 +133,8 @@ fn bytes_that_are_not_a_checkpoint_are_refused_with_a_reason() {
         let error = match Checkpoint::from_bytes(&other) {
             Err(e) => e,
             Ok(c) => Trainer::from_checkpoint(c, cpu_device()).err().unwrap(),
-        };
+        }
+        .to_string();
         assert!(error.contains("not fit"), "{error}");
     }
 }
@@ -148,7 +149,7 @@ fn with_header(bytes: &[u8], edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u
     let mut out = b"RNNPCKPT".to_vec();
     out.extend_from_slice(&(text.len() as u32).to_le_bytes());
     out.extend_from_slice(&text);
-    while out.len() % 8 != 0 {
+    while !out.len().is_multiple_of(8) {
         out.push(0);
     }
     out.extend_from_slice(&bytes[(12 + header_len).div_ceil(8) * 8..]);
@@ -171,7 +172,8 @@ fn a_header_with_an_impossible_position_is_refused_not_run() {
         let error = match Checkpoint::from_bytes(&bytes) {
             Err(e) => e,
             Ok(c) => Trainer::from_checkpoint(c, cpu_device()).err().unwrap(),
-        };
+        }
+        .to_string();
         assert!(error.contains(why), "{error}");
     };
     refused(&|h| h["batch"] = 10_000.into(), "position");

@@ -2,14 +2,13 @@
 //! Behaviour of the training loop: it learns, it is reproducible, and the chapter's mechanisms
 //! (reset, detach, AR/TAR, dropout) do what the book says, where the book says.
 
-use burn::module::Module;
 use burn::optim::GradientsParams;
 use burn::tensor::{Int, Tensor, TensorData};
 use rnn_playground::backend::cpu_device;
 use rnn_playground::data::{Corpus, baseline_accuracy};
 use rnn_playground::model::{LanguageModel, LayerState, Noise};
 use rnn_playground::rng::RunRng;
-use rnn_playground::train::trainer::activation_penalties;
+use rnn_playground::train::loss::activation_penalties;
 use rnn_playground::train::{Phase, TrainError};
 use rnn_playground::{Preset, RunConfig, Trainer};
 

@@ -1,12 +1,16 @@
-//! The LSTM recurrence over a whole sequence, forward and backward, on plain f32 slices: the CPU
-//! path of `model::fused`. Autodiff sees the sequence as one operation instead of eight small ones
-//! a step, each step is one small matrix product plus one pass over the gates, and rows of the
-//! batch (independent through time) run on all cores natively.
+//! The LSTM recurrence over a whole sequence, forward and backward, on plain f32 slices (joined
+//! to autodiff in `lstm_autodiff.rs`). Each step is one small matrix product plus one pass over
+//! the gates, and rows of the batch (independent through time) run on all cores natively.
 //!
 //! Gates are laid out as PyTorch's nn.LSTM lays them out: i, f, g, o side by side. Every array has
 //! the batch as its outer dimension, so a range of rows is one contiguous piece of each.
+//!
+//! Kept in one file (about 500 lines, 200 of them tests): forward and backward read and write the
+//! same `Tape` with the same index arithmetic, and the tests check one against the other.
 
 use super::activation::{sigmoid_in_place, tanh, tanh_in_place};
+use super::matmul::{View, matmul, transpose};
+use super::parallel::{default_chunks, for_each_chunk, map_chunks, rows_per_chunk};
 
 /// The sizes of one sequence: batch rows, time steps, and the hidden width (gates are 4x wider).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -343,131 +347,9 @@ impl BackwardRows<'_> {
     }
 }
 
-/// A matrix inside a slice: its first element and the steps between rows and between columns.
-#[derive(Debug, Clone, Copy)]
-struct View {
-    offset: usize,
-    row_step: usize,
-    column_step: usize,
-}
-
-impl View {
-    /// Row-major, `row_step` apart.
-    fn rows(offset: usize, row_step: usize) -> View {
-        View {
-            offset,
-            row_step,
-            column_step: 1,
-        }
-    }
-
-    /// The transpose of a row-major matrix whose rows are `row_step` apart.
-    fn columns(offset: usize, row_step: usize) -> View {
-        View {
-            offset,
-            row_step: 1,
-            column_step: row_step,
-        }
-    }
-
-    /// Panics unless a [rows, columns] matrix seen this way lies inside `len` values.
-    fn check(self, [rows, columns]: [usize; 2], len: usize) {
-        let last = self.offset + (rows - 1) * self.row_step + (columns - 1) * self.column_step;
-        assert!(
-            last < len,
-            "a {rows}x{columns} matrix view {self:?} overruns {len} values"
-        );
-    }
-}
-
-/// dst = lhs @ rhs (dst += when `accumulate`) for [m, k] @ [k, n], single-threaded (the kernel
-/// splits the work itself). The views are checked against their slices first.
-fn matmul(
-    [m, n, k]: [usize; 3],
-    (dst, d): (&mut [f32], View),
-    accumulate: bool,
-    (lhs, l): (&[f32], View),
-    (rhs, r): (&[f32], View),
-) {
-    assert!(
-        m > 0 && n > 0 && k > 0,
-        "an empty product: {m}x{k} @ {k}x{n}"
-    );
-    d.check([m, n], dst.len());
-    l.check([m, k], lhs.len());
-    r.check([k, n], rhs.len());
-    // SAFETY: every element the views address lies inside its slice (checked above), and `dst`
-    // is borrowed mutably, so it overlaps neither input.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr().add(d.offset),
-            d.column_step as isize,
-            d.row_step as isize,
-            accumulate,
-            lhs.as_ptr().add(l.offset),
-            l.column_step as isize,
-            l.row_step as isize,
-            rhs.as_ptr().add(r.offset),
-            r.column_step as isize,
-            r.row_step as isize,
-            1.0f32,
-            1.0f32,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-}
-
 /// Rows first .. first + n of an array with `per_row` values a row.
 fn row_range(values: &[f32], first: usize, n: usize, per_row: usize) -> &[f32] {
     &values[first * per_row..][..n * per_row]
-}
-
-fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
-    let mut out = vec![0.0; values.len()];
-    for r in 0..rows {
-        for c in 0..cols {
-            out[c * rows + r] = values[r * cols + c];
-        }
-    }
-    out
-}
-
-/// Rows per chunk for about `chunks` chunks, none of them a single row unless the batch is one:
-/// the matrix product takes another path for one row, which rounds differently.
-fn rows_per_chunk(batch: usize, chunks: usize) -> usize {
-    let mut rows = batch.div_ceil(chunks.clamp(1, batch));
-    while rows < batch && batch % rows == 1 {
-        rows += 1;
-    }
-    rows
-}
-
-/// One chunk per core natively (at least 8 rows each), one in wasm (a single thread).
-fn default_chunks(batch: usize) -> usize {
-    #[cfg(not(target_arch = "wasm32"))]
-    let cores = rayon::current_num_threads();
-    #[cfg(target_arch = "wasm32")]
-    let cores = 1;
-    cores.min(batch / 8).max(1)
-}
-
-fn for_each_chunk<T: Send>(chunks: Vec<T>, work: impl Fn(T) + Sync + Send) {
-    map_chunks(chunks, work);
-}
-
-fn map_chunks<T: Send, R: Send>(chunks: Vec<T>, work: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
-    #[cfg(not(target_arch = "wasm32"))]
-    if chunks.len() > 1 {
-        use rayon::prelude::*;
-        return chunks.into_par_iter().map(work).collect();
-    }
-    chunks.into_iter().map(work).collect()
 }
 
 #[cfg(test)]

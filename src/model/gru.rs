@@ -82,6 +82,8 @@ mod tests {
         );
         let r = sig(0.5 * x + 0.1 + 1.0 * h0);
         let z = sig(-0.5 * x + 0.2 + 0.5 * h0 + 0.1);
+        // Each weight as written above, -1.0 included.
+        #[allow(clippy::neg_multiply)]
         let n = (1.0 * x + r * (-1.0 * h0 + 0.3)).tanh();
         let h1 = (1.0 - z) * n + z * h0;
         assert_close(&values(out), &[h1], 1e-6);

@@ -14,7 +14,7 @@ use super::dropout::{self, dropout_mask};
 use super::gru::GruCell;
 use super::lstm::LstmCell;
 use super::rnn::{RnnCell, SimpleCell};
-use super::{Init, LayerState};
+use super::{Init, LayerState, lookup};
 use crate::config::{CellKind, RunConfig};
 
 /// One recurrent layer of whichever cell the run uses.
@@ -27,6 +27,7 @@ pub enum RecurrentLayer {
 }
 
 impl RecurrentLayer {
+    /// Runs the layer over x [batch, time, in] (a layer below's outputs).
     fn forward(
         &self,
         x: Tensor<3>,
@@ -41,31 +42,20 @@ impl RecurrentLayer {
         }
     }
 
-    /// The first layer, reading the embedding's rows for `tokens` [batch * time].
-    ///
-    /// An LSTM on the CPU projects the embedding once, [vocab, hidden] @ W_ih, and picks that
-    /// projection's rows: the same sums as projecting each picked row (a row times W_ih), in 30
-    /// rows of work instead of batch x time (1,024 for m7), a quarter of an m7 step's arithmetic.
+    /// The first layer: runs over the embedding's rows for `tokens` [batch, time] (i_h). An LSTM
+    /// picks rows of its projected embedding instead (`LstmCell::forward_embedded`).
     fn forward_embedded(
         &self,
         embedding: Tensor<2>,
-        tokens: Tensor<1, Int>,
-        [batch, time]: [usize; 2],
+        tokens: Tensor<2, Int>,
         state: LayerState,
         weight_mask: Option<Tensor<2>>,
     ) -> (Tensor<3>, LayerState) {
         match self {
-            RecurrentLayer::Lstm(cell) if cell.runs_fused(&embedding.device(), [batch, time]) => {
-                let table = cell.input_gates(embedding);
-                let width = table.dims()[1];
-                let x_gates = table.select(0, tokens).reshape([batch, time, width]);
-                cell.forward_gates(x_gates, state, weight_mask)
+            RecurrentLayer::Lstm(cell) => {
+                cell.forward_embedded(embedding, tokens, state, weight_mask)
             }
-            _ => {
-                let hidden = embedding.dims()[1];
-                let x = embedding.select(0, tokens).reshape([batch, time, hidden]);
-                self.forward(x, state, weight_mask)
-            }
+            _ => self.forward(lookup(embedding, tokens), state, weight_mask),
         }
     }
 
@@ -80,6 +70,7 @@ impl RecurrentLayer {
     }
 }
 
+/// The model of every preset: an embedding, a stack of recurrent layers and an output layer.
 #[derive(Module, Debug)]
 pub struct LanguageModel {
     /// i_h: one row of `hidden` numbers per token.
@@ -125,6 +116,7 @@ pub struct ForwardOutput {
 }
 
 impl LanguageModel {
+    /// A model for `config` over `vocab` tokens, initialised as PyTorch does from `rng`.
     pub fn new(config: &RunConfig, vocab: usize, device: &Device, rng: &mut RunRng) -> Self {
         let h = config.hidden;
         let mut init = Init { rng, device };
@@ -183,7 +175,7 @@ impl LanguageModel {
             hidden: Tensor::zeros([batch, hidden], &device),
             cell: None,
         };
-        let mut state_in = match state {
+        let state_in = match state {
             Some(state)
                 if state.len() == self.layers.len() && state[0].hidden.dims()[0] == batch =>
             {
@@ -191,19 +183,12 @@ impl LanguageModel {
             }
             _ => (0..self.layers.len()).map(|_| zeros()).collect(),
         };
+        let masks = (0..self.layers.len()).map(|i| noise.hidden_weights.get(i).cloned().flatten());
         let mut state_out = Vec::with_capacity(self.layers.len());
         let mut layer_outputs: Vec<Tensor<3>> = Vec::with_capacity(self.layers.len());
-        for (i, layer) in self.layers.iter().enumerate() {
-            let mask = noise.hidden_weights.get(i).cloned().flatten();
-            let state = state_in.remove(0);
+        for ((layer, state), mask) in self.layers.iter().zip(state_in).zip(masks) {
             let (out, layer_state) = match layer_outputs.last() {
-                None => layer.forward_embedded(
-                    embedding.clone(),
-                    tokens.clone().reshape([batch * time]),
-                    [batch, time],
-                    state,
-                    mask,
-                ),
+                None => layer.forward_embedded(embedding.clone(), tokens.clone(), state, mask),
                 Some(x) => layer.forward(x.clone(), state, mask),
             };
             layer_outputs.push(out);
@@ -306,43 +291,6 @@ mod tests {
 
     fn tokens(ids: &[i64], shape: [usize; 2]) -> Tensor<2, Int> {
         Tensor::from_data(TensorData::new(ids.to_vec(), shape), &device())
-    }
-
-    #[test]
-    fn the_first_lstm_layer_picks_rows_of_the_projected_embedding_like_projected_rows() {
-        let config = RunConfig::preset(Preset::M7);
-        let device = device().autodiff();
-        let model = LanguageModel::new(&config, 30, &device, &mut RunRng::new(5));
-        let ids: Vec<i64> = (0..4 * 6).map(|i| (i * 7 % 30) as i64).collect();
-        let tokens = Tensor::<1, Int>::from_data(TensorData::new(ids, [24]), &device);
-        let state = || LayerState {
-            hidden: Tensor::zeros([4, 64], &device),
-            cell: None,
-        };
-        let layer = &model.layers[0];
-        let run = |table: bool| {
-            let embedding = model.embedding.val();
-            let (out, _) = if table {
-                layer.forward_embedded(embedding, tokens.clone(), [4, 6], state(), None)
-            } else {
-                let x = embedding.select(0, tokens.clone()).reshape([4, 6, 64]);
-                layer.forward(x, state(), None)
-            };
-            let weights = Tensor::<3>::ones([4, 6, 64], &device).cumsum(2) / 64.0;
-            let grads = (out.clone() * weights).sum().backward();
-            let RecurrentLayer::Lstm(cell) = layer else {
-                unreachable!("m7 stacks LSTMs")
-            };
-            (
-                values(out.inner()),
-                values(model.embedding.val().grad(&grads).unwrap()),
-                values(cell.w_ih.val().grad(&grads).unwrap()),
-            )
-        };
-        let (by_table, by_rows) = (run(true), run(false));
-        assert_close(&by_table.0, &by_rows.0, 1e-5);
-        assert_close(&by_table.1, &by_rows.1, 1e-4);
-        assert_close(&by_table.2, &by_rows.2, 1e-4);
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! The chapter's models: hand-written recurrent cells (one file each), the dropout used by the
 //! regularized model, and `ladder.rs`, the one configurable language model whose presets are the
-//! book's LMModel1..7.
+//! book's LMModel1..7. Here: what the cells share (their state, PyTorch's initialisation, lookups
+//! and products over time steps).
 
 pub mod dropout;
-pub mod fused;
 pub mod gru;
 pub mod ladder;
 pub mod lstm;
@@ -11,7 +11,7 @@ pub mod rnn;
 
 use crate::rng::RunRng;
 use burn::module::Param;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::Rng;
 
 pub use ladder::{ForwardOutput, LanguageModel, Noise};
@@ -85,6 +85,16 @@ fn standard_normal(rng: &mut RunRng) -> f64 {
     let u1: f64 = rng.random_range(f64::EPSILON..1.0);
     let u2: f64 = rng.random();
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+/// The rows of `table` [rows, width] for `tokens` [batch, time]: [batch, time, width]. With the
+/// embedding as the table, this is the book's i_h.
+pub(crate) fn lookup(table: Tensor<2>, tokens: Tensor<2, Int>) -> Tensor<3> {
+    let [batch, time] = tokens.dims();
+    let width = table.dims()[1];
+    table
+        .select(0, tokens.reshape([batch * time]))
+        .reshape([batch, time, width])
 }
 
 /// Splits a projected sequence [batch, time, width] into one [batch, width] tensor per time step.

@@ -2,26 +2,30 @@
 //! it a few batches at a time, pause, and draw in between.
 //!
 //! Per epoch: reset the hidden state (ModelResetter), train on every batch in order (the state is
-//! carried from batch to batch and detached: truncated BPTT), reset again, validate. Metrics stay
-//! on the device until `flush`/`flush_async` reads them all in one go.
+//! carried from batch to batch and detached: truncated BPTT), reset again, validate. The losses
+//! are in `loss.rs`, validation and prediction in `inference.rs`; metrics wait on the device until
+//! a flush (`trainer/pending.rs`); checkpoints are taken and restored in `trainer/checkpoint.rs`.
 
-use crate::rng::RunRng;
 use burn::module::{Module, ParamId};
 use burn::optim::GradientsParams;
-use burn::tensor::activation::{log_softmax, softmax};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
-use super::metrics::{EpochRecord, History, SmoothLoss, StepRecord};
+use super::inference::{self, batch_tensors, prediction_count, valid_batch_sums};
+use super::loss::{activation_penalties, cross_entropy};
+use super::metrics::{EpochRecord, History, SmoothLoss};
 use super::optim::{FastaiAdam, StepSettings, grad_square_sums};
 use super::schedule::one_cycle;
 use crate::config::RunConfig;
 use crate::data::{Batch, Corpus, DataLayout, DataSplits};
-use crate::model::{LanguageModel, LayerState, Noise};
+use crate::model::{LanguageModel, LayerState};
+use crate::rng::RunRng;
 
 mod checkpoint;
-pub use checkpoint::Checkpoint;
+mod pending;
+
+use pending::Pending;
 
 /// Which part of the epoch the next `advance` runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,29 +84,14 @@ impl std::fmt::Display for TrainError {
 
 impl std::error::Error for TrainError {}
 
-/// Metrics waiting on the device, in the order they were produced.
-enum Pending {
-    Train {
-        step: usize,
-        epoch: usize,
-        lr: f64,
-        mom: f64,
-    },
-    Valid {
-        rows: usize,
-        predictions: usize,
-    },
-    EpochEnd {
-        epoch: usize,
-        started: Instant,
-    },
-}
-
+/// One run: its data, model, optimizer and place in the schedule, advanced a batch at a time.
 pub struct Trainer {
     config: RunConfig,
     corpus: Corpus,
     data: DataSplits,
+    /// `base_device` under autodiff: training.
     device: Device,
+    /// The plain device: validation, inference and metrics.
     base_device: Device,
     /// `None` only while the optimizer is updating it.
     model: Option<LanguageModel>,
@@ -176,14 +165,17 @@ impl Trainer {
         })
     }
 
+    /// The settings the run was built from.
     pub fn config(&self) -> &RunConfig {
         &self.config
     }
 
+    /// The text and its vocabulary (for encoding prompts).
     pub fn corpus(&self) -> &Corpus {
         &self.corpus
     }
 
+    /// The model with its current weights.
     pub fn model(&self) -> &LanguageModel {
         self.model
             .as_ref()
@@ -195,6 +187,7 @@ impl Trainer {
         &self.history
     }
 
+    /// Whether every epoch has run (or the run stopped at an error).
     pub fn is_done(&self) -> bool {
         self.phase == Phase::Done
     }
@@ -204,6 +197,7 @@ impl Trainer {
         self.hidden_state.as_deref()
     }
 
+    /// Where the run stands; `epoch_finished`: whether the call that reports it ended an epoch.
     pub fn progress(&self, epoch_finished: bool) -> Progress {
         let batches = match self.phase {
             Phase::Train => self.data.train_batch_count(),
@@ -384,33 +378,13 @@ impl Trainer {
     /// Validation loss and accuracy of the current weights, from a zero state, without training
     /// and without touching the run's own state: [loss, accuracy], still on the device.
     pub fn evaluate_tensor(&self) -> Tensor<1> {
-        let model = self.model().valid();
-        let mut state = None;
-        let mut totals: Option<Tensor<1>> = None;
-        let (mut rows, mut predictions) = (0, 0);
-        for batch in &self.data.valid_batches {
-            let (sums, next) = valid_batch_sums(
-                &model,
-                batch,
-                state.take(),
-                self.config.every_token,
-                &self.base_device,
-            );
-            if self.config.stateful {
-                state = Some(next);
-            }
-            rows += batch.rows;
-            predictions += prediction_count(batch, self.config.every_token);
-            totals = Some(match totals {
-                Some(t) => t + sums,
-                None => sums,
-            });
-        }
-        let scale = Tensor::from_floats(
-            [1.0 / rows as f32, 1.0 / predictions as f32],
+        inference::evaluate(
+            &self.model().valid(),
+            &self.data.valid_batches,
+            self.config.every_token,
+            self.config.stateful,
             &self.base_device,
-        );
-        totals.expect("at least one validation batch") * scale
+        )
     }
 
     /// `evaluate_tensor`, read back (blocking: native only). Returns (valid loss, accuracy).
@@ -422,123 +396,6 @@ impl Trainer {
             .try_to_vec::<f32>()
             .expect("f32 metrics");
         (v[0] as f64, v[1] as f64)
-    }
-
-    /// Concatenates everything pending into one tensor, so a flush is a single readback.
-    fn take_pending(&mut self) -> Option<Tensor<1>> {
-        if self.pending.is_empty() {
-            return None;
-        }
-        let tensors: Vec<Tensor<1>> = self.pending.drain(..).map(|t| t.inner()).collect();
-        Some(Tensor::cat(tensors, 0))
-    }
-
-    /// Reads pending metrics (blocking: native only) and records them. Returns how many step and
-    /// epoch records were added.
-    pub fn flush(&mut self) -> Result<(usize, usize), TrainError> {
-        let values = match self.take_pending() {
-            Some(t) => t
-                .into_data()
-                .convert::<f32>()
-                .try_to_vec::<f32>()
-                .expect("f32 metrics"),
-            None => Vec::new(),
-        };
-        self.absorb(values)
-    }
-
-    /// Reads pending metrics without blocking (required on WebGPU) and records them.
-    pub async fn flush_async(&mut self) -> Result<(usize, usize), TrainError> {
-        let values = match self.take_pending() {
-            Some(t) => t
-                .into_data_async()
-                .await
-                .map_err(|e| TrainError::Device(format!("{e:?}")))
-                .map(|d| d.convert::<f32>().try_to_vec::<f32>().expect("f32 metrics"))?,
-            None => Vec::new(),
-        };
-        self.absorb(values)
-    }
-
-    fn absorb(&mut self, values: Vec<f32>) -> Result<(usize, usize), TrainError> {
-        let (steps_before, epochs_before) = (self.history.steps.len(), self.history.epochs.len());
-        let mut values = values.into_iter().map(f64::from);
-        let groups = self.groups.len();
-        for meta in std::mem::take(&mut self.pending_meta) {
-            match meta {
-                Pending::Train {
-                    step,
-                    epoch,
-                    lr,
-                    mom,
-                } => {
-                    let loss = values.next().unwrap_or(f64::NAN);
-                    let total_sq = values.next().unwrap_or(f64::NAN);
-                    let group_grad_norms: Vec<f64> =
-                        values.by_ref().take(groups).map(f64::sqrt).collect();
-                    if !loss.is_finite() || !total_sq.is_finite() {
-                        let error = TrainError::Diverged {
-                            step,
-                            epoch,
-                            loss: if loss.is_finite() { total_sq } else { loss },
-                        };
-                        return Err(self.stop(error));
-                    }
-                    self.smooth.add(loss);
-                    let grad_norm = total_sq.sqrt();
-                    self.history.steps.push(StepRecord {
-                        step,
-                        epoch,
-                        loss,
-                        lr,
-                        mom,
-                        grad_norm,
-                        group_grad_norms,
-                    });
-                }
-                Pending::Valid { rows, predictions } => {
-                    let loss_sum = values.next().unwrap_or(f64::NAN);
-                    let correct = values.next().unwrap_or(f64::NAN);
-                    let s = &mut self.valid_sums;
-                    s.0 += loss_sum;
-                    s.1 += correct;
-                    s.2 += rows;
-                    s.3 += predictions;
-                }
-                Pending::EpochEnd { epoch, started } => {
-                    let (loss_sum, correct, rows, predictions) =
-                        std::mem::take(&mut self.valid_sums);
-                    let valid_loss = loss_sum / rows as f64;
-                    if !valid_loss.is_finite() {
-                        let step = self.history.steps.last().map_or(0, |s| s.step);
-                        return Err(self.stop(TrainError::Diverged {
-                            step,
-                            epoch,
-                            loss: valid_loss,
-                        }));
-                    }
-                    self.history.epochs.push(EpochRecord {
-                        epoch,
-                        train_loss: self.smooth.get(),
-                        valid_loss,
-                        accuracy: correct / predictions as f64,
-                        seconds: started.elapsed().as_secs_f64(),
-                    });
-                }
-            }
-        }
-        Ok((
-            self.history.steps.len() - steps_before,
-            self.history.epochs.len() - epochs_before,
-        ))
-    }
-
-    fn stop(&mut self, error: TrainError) -> TrainError {
-        self.pending.clear();
-        self.pending_meta.clear();
-        self.phase = Phase::Done;
-        self.diverged = Some(error.clone());
-        error
     }
 
     /// Runs the rest of the current epoch (training and validation) and reads its record.
@@ -557,25 +414,15 @@ impl Trainer {
         self.hidden_state = None;
     }
 
-    /// Next-token probabilities after `ids` (eval mode, from a zero state), still on the device.
+    /// Next-token probabilities after `ids` (not empty; eval mode, from a zero state), still on
+    /// the device.
     pub fn next_token_probs(&self, ids: &[usize]) -> Tensor<1> {
-        let model = self.model().valid();
-        let out = model.forward(token_tensor(ids, &self.base_device), None, &Noise::none());
-        let vocab = model.vocab_size();
-        let last = out.logits.dims()[0] - 1;
-        softmax(out.logits.narrow(0, last, 1), 1).reshape([vocab])
+        inference::next_token_probs(&self.model().valid(), ids, &self.base_device)
     }
 
     /// Every layer's hidden state after each token of `ids`: [layers, time, hidden].
     pub fn hidden_activations(&self, ids: &[usize]) -> Tensor<3> {
-        let model = self.model().valid();
-        let out = model.forward(token_tensor(ids, &self.base_device), None, &Noise::none());
-        let layers: Vec<Tensor<2>> = out
-            .layer_outputs
-            .into_iter()
-            .map(|o| o.squeeze_dim::<2>(0))
-            .collect();
-        Tensor::stack(layers, 0)
+        inference::hidden_activations(&self.model().valid(), ids, &self.base_device)
     }
 
     /// Training batches per epoch.
@@ -587,94 +434,4 @@ impl Trainer {
     pub fn param_count(&self) -> usize {
         self.model().num_params()
     }
-}
-
-/// Summed loss (mean loss x rows, fastai's batch-size weighting) and correct predictions of one
-/// validation batch, with the state after it.
-fn valid_batch_sums(
-    model: &LanguageModel,
-    batch: &Batch,
-    state: Option<Vec<LayerState>>,
-    every_token: bool,
-    device: &Device,
-) -> (Tensor<1>, Vec<LayerState>) {
-    let (inputs, targets) = batch_tensors(batch, every_token, device);
-    let out = model.forward(inputs, state, &Noise::none());
-    let predictions = targets.dims()[0];
-    let correct = out
-        .logits
-        .clone()
-        .argmax(1)
-        .reshape([predictions])
-        .equal(targets.clone())
-        .int()
-        .sum()
-        .float();
-    let loss = cross_entropy(out.logits, targets).mul_scalar(batch.rows as f64);
-    let state = out.state.into_iter().map(LayerState::detached).collect();
-    (Tensor::cat(vec![loss, correct], 0), state)
-}
-
-fn prediction_count(batch: &Batch, every_token: bool) -> usize {
-    if every_token {
-        batch.rows * batch.seq_len
-    } else {
-        batch.rows
-    }
-}
-
-/// A batch's token ids as tensors: inputs [rows, time], targets flat (every token) or the last
-/// token of each row.
-fn batch_tensors(
-    batch: &Batch,
-    every_token: bool,
-    device: &Device,
-) -> (Tensor<2, Int>, Tensor<1, Int>) {
-    let ids = |v: &[usize]| v.iter().map(|&t| t as i32).collect::<Vec<_>>();
-    let inputs = Tensor::from_data(
-        TensorData::new(ids(&batch.inputs), [batch.rows, batch.seq_len]),
-        device,
-    );
-    let targets: Vec<usize> = if every_token {
-        batch.targets.clone()
-    } else {
-        batch
-            .targets
-            .chunks(batch.seq_len)
-            .map(|row| row[row.len() - 1])
-            .collect()
-    };
-    let n = targets.len();
-    (
-        inputs,
-        Tensor::from_data(TensorData::new(ids(&targets), [n]), device),
-    )
-}
-
-fn token_tensor(ids: &[usize], device: &Device) -> Tensor<2, Int> {
-    let values: Vec<i32> = ids.iter().map(|&t| t as i32).collect();
-    Tensor::from_data(TensorData::new(values, [1, ids.len()]), device)
-}
-
-/// Mean cross-entropy of logits [n, vocab] against targets [n].
-pub fn cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
-    let n = targets.dims()[0];
-    log_softmax(logits, 1)
-        .gather(1, targets.reshape([n, 1]))
-        .mean()
-        .neg()
-}
-
-/// AR on the dropped output and TAR on the raw output (training only; the caller decides).
-pub fn activation_penalties(raw: &Tensor<3>, dropped: &Tensor<3>, ar: f64, tar: f64) -> Tensor<1> {
-    let mut penalty = Tensor::zeros([1], &raw.device());
-    if ar > 0.0 {
-        penalty = penalty + dropped.clone().powi_scalar(2).mean().mul_scalar(ar);
-    }
-    let time = raw.dims()[1];
-    if tar > 0.0 && time > 1 {
-        let step_change = raw.clone().narrow(1, 1, time - 1) - raw.clone().narrow(1, 0, time - 1);
-        penalty = penalty + step_change.powi_scalar(2).mean().mul_scalar(tar);
-    }
-    penalty
 }

@@ -1,8 +1,8 @@
-//! An LSTM layer's recurrence as one autodiff operation on burn's CPU backend (flex), computed by
-//! `kernels::lstm`, with its own backward pass. Composed of tensor operations, each step is eight
-//! small autodiff nodes whose backward writes zero tensors the size of their inputs; as one node,
-//! a step is a matrix product and one pass over the gates. Other devices (WebGPU, ndarray) keep
-//! the composed layer (`lstm.rs`).
+//! The LSTM recurrence joined to burn: one autodiff operation on the CPU backend (flex) whose
+//! forward and backward are the kernel in `lstm.rs`. Composed of tensor operations, each step is
+//! eight small autodiff nodes whose backward writes zero tensors the size of their inputs; as one
+//! node, a step is a matrix product and one pass over the gates. Other devices (WebGPU, ndarray)
+//! keep the composed layer (`model/lstm.rs`).
 
 use std::sync::Arc;
 
@@ -15,7 +15,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Backend, Dispatch, DispatchDevice, Flex, backend_extension};
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::kernels::lstm::{self, Dims, Tape};
+use super::lstm::{self, Dims, Tape};
 
 /// The recurrence over a whole sequence: [batch, time, 4 hidden] gate inputs (x W_ih + biases),
 /// W_hh [hidden, 4 hidden] and the entering state [batch, hidden] give [batch, time + 1, hidden]:
