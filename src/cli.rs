@@ -6,7 +6,8 @@ use clap::{ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand, Valu
 use rnn_playground::backend::{describe, gpu_dispatches, native_device};
 use rnn_playground::book::book_accuracy;
 use rnn_playground::config::SETTINGS;
-use rnn_playground::config::settings::{Range, defaults_in_words};
+use rnn_playground::config::schema::defaults_in_words;
+use rnn_playground::config::setting::Range;
 use rnn_playground::data::{Corpus, dataset_facts};
 use rnn_playground::train::TrainError;
 use rnn_playground::{EpochRecord, RunConfig, Trainer};

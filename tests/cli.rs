@@ -4,7 +4,8 @@
 use std::process::Command;
 
 use rnn_playground::config::SETTINGS;
-use rnn_playground::config::settings::{Range, another_value};
+use rnn_playground::config::schema::another_value;
+use rnn_playground::config::setting::Range;
 use rnn_playground::{Preset, RunConfig};
 
 fn cli(args: &[&str]) -> std::process::Output {

@@ -92,5 +92,5 @@ pub fn count_params(config: JsValue) -> Result<u32, JsValue> {
 /// step, allowed, recipe, presets: [[model, value], ...]}]`, in the URL's order.
 #[wasm_bindgen(js_name = settingsSchema)]
 pub fn settings_schema() -> Result<JsValue, JsValue> {
-    to_js(&crate::config::settings::schema())
+    to_js(&crate::config::schema::schema())
 }
