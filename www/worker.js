@@ -53,6 +53,7 @@ function message(error) {
 // to about a dozen a second whatever the model's size, and answers a pause within a turn.
 const TURN_MS = { cpu: 80, webgpu: 250 };
 let msPerBatch = null; // a running average over recent turns
+let trainMsPerBatch = null; // the same over turns of training batches only (validation is cheaper)
 function batchesPerTurn() {
   const gpu = run && run.backend() === 'webgpu';
   if (msPerBatch === null) return gpu ? 8 : 4;
@@ -84,6 +85,7 @@ async function turn(batches) {
   const out = await run.advance(batches);
   const ms = (performance.now() - started) / batches;
   msPerBatch = msPerBatch === null ? ms : 0.7 * msPerBatch + 0.3 * ms;
+  if (out.steps && out.steps.length === batches) trainMsPerBatch = trainMsPerBatch === null ? ms : 0.7 * trainMsPerBatch + 0.3 * ms;
   if (deviceLost) return out;
   post('progress', out);
   if (out.error && out.deviceError && run.backend() === 'webgpu') {
@@ -130,6 +132,7 @@ async function create(config, restoreFrom = null) {
     run = null;
   }
   msPerBatch = null;
+  trainMsPerBatch = null;
   post('status', { message: restoreFrom ? 'Restoring the run…' : 'Compiling and preparing the model…' });
   run = restoreFrom ? await api.Run.restore(restoreFrom.bytes, restoreFrom.backend) : await api.Run.create(config);
   post('created', {
@@ -159,6 +162,10 @@ const handlers = {
     const config = api.validateConfig(settings);
     return { config, query: api.configToQuery(settings), differences: api.differencesFromBook(settings), paramCount: api.countParams(settings) };
   },
+  async schema() {
+    await ready;
+    return api.settingsSchema();
+  },
   async preset({ model }) {
     await ready;
     return api.presetConfig(model);
@@ -171,20 +178,31 @@ const handlers = {
     await ready;
     return api.webgpuAdapter();
   },
-  // Compiles the GPU kernels a config needs with one throwaway training step, so that the run
-  // the page hands over next starts at full speed. Resolves to the seconds it took.
-  async warm({ config }) {
+  // Times training steps of `config` in a throwaway run, so the page can choose the faster
+  // backend: one step first (on a GPU it compiles the kernels, so the run handed over next starts
+  // at full speed), then about 300 ms of steps. On the CPU worker, a run that is training gives its
+  // own current figure instead. Resolves to { msPerBatch, seconds (all of it), live }.
+  async measure({ config }) {
     await ready;
+    if (run && running && trainMsPerBatch !== null) return { msPerBatch: trainMsPerBatch, seconds: 0, live: true };
     const started = performance.now();
     const trial = await api.Run.create(config);
     try {
-      if (trial.backend() !== 'webgpu') throw new Error(trial.backendDescription());
-      const out = await trial.advance(1);
-      if (out.error) throw new Error(out.error);
+      if (config.backend === 'webgpu' && trial.backend() !== 'webgpu') throw new Error(trial.backendDescription());
+      const timed = async (batches) => {
+        const t0 = performance.now();
+        const out = await trial.advance(batches);
+        if (out.error) throw new Error(out.error);
+        return (performance.now() - t0) / batches;
+      };
+      await timed(1);
+      let ms = await timed(1);
+      const more = Math.min(32, Math.floor(300 / Math.max(ms, 0.01)));
+      if (more >= 2) ms = await timed(more);
+      return { msPerBatch: ms, seconds: (performance.now() - started) / 1000, live: false };
     } finally {
       trial.free();
     }
-    return (performance.now() - started) / 1000;
   },
   // Stops the run between training batches and hands its state to the page, to go on in another
   // worker (resolves to null when there is nothing left to hand over).
