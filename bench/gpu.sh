@@ -24,25 +24,7 @@ run() { # label, backend, flags...
     local label=$1 backend=$2
     shift 2
     "$CLI" train --model m7 --epochs "$EPOCHS" --backend "$backend" --format jsonl "$@" |
-        python3 -c '
-import json, sys
-label, backend = sys.argv[1], sys.argv[2]
-lines = [json.loads(l) for l in sys.stdin if l.strip()]
-if not lines:
-    print(f"{label:<24} {backend:<5} did not run (its message is above)")
-    sys.exit()
-epochs = [l for l in lines if "epoch" in l]
-summary = lines[-1]
-if "error" in summary:
-    print(f"{label:<24} {backend:<5} error: {summary[\"error\"]}")
-    sys.exit()
-secs = [e["seconds"] for e in epochs]
-steady = min(secs[1:]) if len(secs) > 1 else secs[0]
-disp = epochs[-1].get("gpu_dispatches_per_batch")
-print(f"{label:<24} {summary[\"backend\"]:<5} {secs[0]:>8.2f} {steady:>8.2f} "
-      f"{(f\"{disp:.0f}\" if disp is not None else \"-\"):>11} {summary[\"first_step_seconds\"]:>10.2f} "
-      f"{summary[\"accuracy\"]:>9.4f}")
-' "$label" "$backend" || true
+        python3 bench/gpu_report.py "$label" "$backend" || true
 }
 
 printf "%-24s %-5s %8s %8s %11s %10s %9s\n" "m7" "on" "epoch 1" "steady" "dispatches" "1st step" "accuracy"
