@@ -1,8 +1,10 @@
 //! The LSTM recurrence joined to burn: one autodiff operation on the CPU backend (flex) whose
 //! forward and backward are the kernel in `lstm.rs`. Composed of tensor operations, each step is
 //! eight small autodiff nodes whose backward writes zero tensors the size of their inputs; as one
-//! node, a step is a matrix product and one pass over the gates. Other devices (WebGPU, ndarray)
-//! keep the composed layer (`model/lstm.rs`).
+//! node, a step is a matrix product and one pass over the gates. On wgpu (Vulkan/Metal natively,
+//! WebGPU in the browser) the same operation runs the GPU kernels of `lstm_gpu.rs`, one dispatch
+//! per layer each way where the composed layer costs dozens per step. ndarray keeps the composed
+//! layer (`model/lstm.rs`).
 
 use std::sync::Arc;
 
@@ -54,12 +56,21 @@ pub fn lstm_sequence(
     (hidden_states, cell)
 }
 
-/// Whether a device's tensors live in flex (directly or under autodiff).
-pub fn has_fused_kernel(device: &Device) -> bool {
-    matches!(
-        device.clone().inner().as_dispatch(),
-        DispatchDevice::Flex(_)
-    )
+/// Whether a layer of `hidden` units on this device runs the recurrence as one fused operation:
+/// on flex (the CPU kernel) and on wgpu (native or WebGPU: the GPU kernels, which take hidden
+/// sizes up to `lstm_gpu::MAX_HIDDEN`), directly or under autodiff.
+pub fn has_fused_kernel(device: &Device, hidden: usize) -> bool {
+    match device.clone().inner().as_dispatch() {
+        DispatchDevice::Flex(_) => true,
+        #[cfg(feature = "wgpu")]
+        DispatchDevice::Cube(cube) => {
+            super::lstm_gpu::runs_on(&cube) && hidden <= super::lstm_gpu::MAX_HIDDEN
+        }
+        _ => {
+            let _ = hidden;
+            false
+        }
+    }
 }
 
 /// The GPU kernels (`lstm_gpu.rs`) on burn's cube backend: forward and backward one dispatch

@@ -13,12 +13,12 @@
 //! `lstm.rs`.
 
 use burn::backend::ops::FloatTensorOps;
-use burn_cubecl::{CubeBackend, CubeDevice};
 use burn_cubecl::cubecl::prelude::*;
 use burn_cubecl::cubecl::{self, CubeCount, CubeDim};
 use burn_cubecl::kernel::into_contiguous;
 use burn_cubecl::ops::numeric::empty_device_contiguous_dtype;
 use burn_cubecl::tensor::CubeTensor;
+use burn_cubecl::{CubeBackend, CubeDevice};
 
 use burn::tensor::{DType, Shape};
 
@@ -56,7 +56,7 @@ fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
-#[cube(launch)]
+#[cube(launch_unchecked)]
 #[allow(clippy::too_many_arguments)]
 fn lstm_forward_kernel(
     x_gates: &[f32],
@@ -154,14 +154,14 @@ fn lstm_forward_kernel(
     }
 }
 
-#[cube(launch)]
+#[cube(launch_unchecked)]
 #[allow(clippy::too_many_arguments)]
 fn lstm_backward_kernel(
     grad_out: &[f32],
     gates: &[f32],
     cells: &[f32],
     c0: &[f32],
-    w_hh: &[f32],
+    w_hh_t: &[f32],
     d_gates: &mut [f32],
     dh0: &mut [f32],
     dc0: &mut [f32],
@@ -241,16 +241,16 @@ fn lstm_backward_kernel(
         }
         sync_cube();
 
-        // dh_{t-1} = dgates_t W_hhᵀ.
+        // dh_{t-1} = dgates_t W_hhᵀ (W_hhᵀ laid out [4 hidden, hidden], so that neighbouring
+        // units read neighbouring weights).
         let mut p = UNIT_POS as usize;
         while p < pairs {
             let r = p / hidden;
             let j = p % hidden;
             let d_row = r * width;
-            let w_row = j * width;
             let mut acc = 0.0;
             for n in 0..width {
-                acc += dg_sh[d_row + n] * w_hh[w_row + n];
+                acc += dg_sh[d_row + n] * w_hh_t[n * hidden + j];
             }
             dh_sh[p] = acc;
             p += units;
@@ -291,7 +291,11 @@ fn empty(like: &CubeTensor, shape: Vec<usize>) -> CubeTensor {
 }
 
 fn f32_contiguous(tensor: CubeTensor) -> CubeTensor {
-    assert_eq!(tensor.dtype, DType::F32, "the GPU LSTM kernel computes in f32");
+    assert_eq!(
+        tensor.dtype,
+        DType::F32,
+        "the GPU LSTM kernel computes in f32"
+    );
     into_contiguous(tensor)
 }
 
@@ -313,25 +317,29 @@ pub fn forward(
     let previous = empty(&x_gates, vec![batch, time, hidden]);
     let (rows, units) = split(batch, hidden);
     let pairs = rows * hidden;
-    lstm_forward_kernel::launch(
-        &out.client,
-        CubeCount::new_1d(batch.div_ceil(rows) as u32),
-        CubeDim::new_1d(units as u32),
-        x_gates.into_buffer_arg(),
-        w_hh.clone().into_buffer_arg(),
-        h0.into_buffer_arg(),
-        c0.clone().into_buffer_arg(),
-        out.clone().into_buffer_arg(),
-        gates.clone().into_buffer_arg(),
-        cells.clone().into_buffer_arg(),
-        previous.clone().into_buffer_arg(),
-        batch as u32,
-        time as u32,
-        hidden,
-        pairs,
-        2 * pairs,
-        units,
-    );
+    // Safety: every buffer is contiguous f32 of the size its indices assume (shapes above), and
+    // the kernel guards rows past the batch.
+    unsafe {
+        lstm_forward_kernel::launch_unchecked(
+            &out.client,
+            CubeCount::new_1d(batch.div_ceil(rows) as u32),
+            CubeDim::new_1d(units as u32),
+            x_gates.into_buffer_arg(),
+            w_hh.clone().into_buffer_arg(),
+            h0.into_buffer_arg(),
+            c0.clone().into_buffer_arg(),
+            out.clone().into_buffer_arg(),
+            gates.clone().into_buffer_arg(),
+            cells.clone().into_buffer_arg(),
+            previous.clone().into_buffer_arg(),
+            batch as u32,
+            time as u32,
+            hidden,
+            pairs,
+            2 * pairs,
+            units,
+        );
+    }
     let tape = GpuTape {
         gates,
         cells,
@@ -354,25 +362,30 @@ pub fn backward(tape: &GpuTape, grad_out: CubeTensor) -> GpuGrads {
     let dc0 = empty(&grad_out, vec![batch, hidden]);
     let (rows, units) = split(batch, hidden);
     let pairs = rows * hidden;
-    lstm_backward_kernel::launch(
-        &d_gates.client,
-        CubeCount::new_1d(batch.div_ceil(rows) as u32),
-        CubeDim::new_1d(units as u32),
-        grad_out.into_buffer_arg(),
-        tape.gates.clone().into_buffer_arg(),
-        tape.cells.clone().into_buffer_arg(),
-        tape.c0.clone().into_buffer_arg(),
-        tape.w_hh.clone().into_buffer_arg(),
-        d_gates.clone().into_buffer_arg(),
-        dh0.clone().into_buffer_arg(),
-        dc0.clone().into_buffer_arg(),
-        batch as u32,
-        time as u32,
-        hidden,
-        pairs,
-        4 * pairs,
-        units,
-    );
+    let w_hh_t = into_contiguous(CubeBackend::float_transpose(tape.w_hh.clone()));
+    // Safety: every buffer is contiguous f32 of the size its indices assume (shapes above), and
+    // the kernel guards rows past the batch.
+    unsafe {
+        lstm_backward_kernel::launch_unchecked(
+            &d_gates.client,
+            CubeCount::new_1d(batch.div_ceil(rows) as u32),
+            CubeDim::new_1d(units as u32),
+            grad_out.into_buffer_arg(),
+            tape.gates.clone().into_buffer_arg(),
+            tape.cells.clone().into_buffer_arg(),
+            tape.c0.clone().into_buffer_arg(),
+            w_hh_t.into_buffer_arg(),
+            d_gates.clone().into_buffer_arg(),
+            dh0.clone().into_buffer_arg(),
+            dc0.clone().into_buffer_arg(),
+            batch as u32,
+            time as u32,
+            hidden,
+            pairs,
+            4 * pairs,
+            units,
+        );
+    }
     let steps = batch * time;
     let previous = CubeBackend::float_reshape(tape.previous.clone(), Shape::from([steps, hidden]));
     let rows = CubeBackend::float_reshape(d_gates.clone(), Shape::from([steps, width]));

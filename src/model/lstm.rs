@@ -69,9 +69,10 @@ impl LstmCell {
     }
 
     /// Whether a [batch, time] input on this device runs the recurrence as one fused operation
-    /// (on the CPU, for a sequence that is not empty).
+    /// (on the CPU and on wgpu, for a sequence that is not empty).
     fn runs_fused(&self, device: &Device, [batch, time]: [usize; 2]) -> bool {
-        batch > 0 && time > 0 && has_fused_kernel(device)
+        let hidden = self.w_hh.dims()[0];
+        batch > 0 && time > 0 && has_fused_kernel(device, hidden)
     }
 
     /// x W_ih + b_ih + b_hh for input rows x [rows, in]: [rows, 4 hidden].
@@ -80,8 +81,8 @@ impl LstmCell {
         x.matmul(self.w_ih.val()) + bias
     }
 
-    /// On the CPU: the input projection of all steps in one product, then the recurrence as one
-    /// operation (`kernels::lstm_autodiff`).
+    /// On the CPU and on wgpu: the input projection of all steps in one product, then the
+    /// recurrence as one operation (`kernels::lstm_autodiff`).
     fn forward_fused(
         &self,
         x: Tensor<3>,
