@@ -64,7 +64,7 @@ pub fn has_fused_kernel(device: &Device, hidden: usize) -> bool {
         DispatchDevice::Flex(_) => true,
         #[cfg(feature = "wgpu")]
         DispatchDevice::Cube(cube) => {
-            super::lstm_gpu::runs_on(&cube) && hidden <= super::lstm_gpu::MAX_HIDDEN
+            super::lstm_gpu::runs_on(cube) && hidden <= super::lstm_gpu::MAX_HIDDEN
         }
         _ => {
             let _ = hidden;
