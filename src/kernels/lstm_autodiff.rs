@@ -1,8 +1,10 @@
 //! The LSTM recurrence joined to burn: one autodiff operation on the CPU backend (flex) whose
 //! forward and backward are the kernel in `lstm.rs`. Composed of tensor operations, each step is
 //! eight small autodiff nodes whose backward writes zero tensors the size of their inputs; as one
-//! node, a step is a matrix product and one pass over the gates. Other devices (WebGPU, ndarray)
-//! keep the composed layer (`model/lstm.rs`).
+//! node, a step is a matrix product and one pass over the gates. On wgpu (Vulkan/Metal natively,
+//! WebGPU in the browser) the same operation runs the GPU kernels of `lstm_gpu.rs`, one dispatch
+//! per layer each way where the composed layer costs dozens per step. ndarray keeps the composed
+//! layer (`model/lstm.rs`).
 
 use std::sync::Arc;
 
@@ -20,7 +22,7 @@ use super::lstm::{self, Dims, Tape};
 /// The recurrence over a whole sequence: [batch, time, 4 hidden] gate inputs (x W_ih + biases),
 /// W_hh [hidden, 4 hidden] and the entering state [batch, hidden] give [batch, time + 1, hidden]:
 /// h_1 .. h_T, then c_T.
-#[backend_extension(Flex, Autodiff)]
+#[backend_extension(Flex, Cube: cfg(feature = "wgpu"), Autodiff)]
 pub trait LstmSequence: Backend {
     fn lstm_sequence(
         x_gates: FloatTensor<Self>,
@@ -54,12 +56,90 @@ pub fn lstm_sequence(
     (hidden_states, cell)
 }
 
-/// Whether a device's tensors live in flex (directly or under autodiff).
-pub fn has_fused_kernel(device: &Device) -> bool {
-    matches!(
-        device.clone().inner().as_dispatch(),
-        DispatchDevice::Flex(_)
-    )
+/// Whether a layer of `hidden` units on this device runs the recurrence as one fused operation:
+/// on flex (the CPU kernel) and on wgpu (native or WebGPU: the GPU kernels, which take hidden
+/// sizes up to `lstm_gpu::MAX_HIDDEN`), directly or under autodiff.
+pub fn has_fused_kernel(device: &Device, hidden: usize) -> bool {
+    match device.clone().inner().as_dispatch() {
+        DispatchDevice::Flex(_) => true,
+        #[cfg(feature = "wgpu")]
+        DispatchDevice::Cube(cube) => {
+            super::lstm_gpu::runs_on(cube) && hidden <= super::lstm_gpu::MAX_HIDDEN
+        }
+        _ => {
+            let _ = hidden;
+            false
+        }
+    }
+}
+
+/// The GPU kernels (`lstm_gpu.rs`) on burn's cube backend: forward and backward one dispatch
+/// each, plus one product for dW_hh.
+#[cfg(feature = "wgpu")]
+mod cube {
+    use super::*;
+    use crate::kernels::lstm_gpu::{self, GpuTape};
+    use burn_cubecl::CubeBackend;
+    use burn_cubecl::tensor::CubeTensor;
+
+    impl LstmSequence for CubeBackend {
+        fn lstm_sequence(
+            x_gates: CubeTensor,
+            w_hh: CubeTensor,
+            h0: CubeTensor,
+            c0: CubeTensor,
+        ) -> CubeTensor {
+            lstm_gpu::forward(x_gates, w_hh, h0, c0).0
+        }
+    }
+
+    impl<C: CheckpointStrategy> LstmSequence for Autodiff<CubeBackend, C> {
+        fn lstm_sequence(
+            x_gates: FloatTensor<Self>,
+            w_hh: FloatTensor<Self>,
+            h0: FloatTensor<Self>,
+            c0: FloatTensor<Self>,
+        ) -> FloatTensor<Self> {
+            let (out, tape) = lstm_gpu::forward(
+                x_gates.primitive().clone(),
+                w_hh.primitive().clone(),
+                h0.primitive().clone(),
+                c0.primitive().clone(),
+            );
+            match GpuLstmBackward
+                .prepare::<C>([x_gates.node(), w_hh.node(), h0.node(), c0.node()])
+                .compute_bound()
+                .stateful()
+            {
+                OpsKind::Tracked(prep) => prep.finish(tape, out),
+                OpsKind::UnTracked(prep) => prep.finish(out),
+            }
+        }
+    }
+
+    #[derive(Debug)]
+    struct GpuLstmBackward;
+
+    impl Backward<CubeBackend, 4> for GpuLstmBackward {
+        type State = GpuTape;
+
+        fn backward(self, ops: Ops<Self::State, 4>, grads: &mut Gradients, _: &mut Checkpointer) {
+            let grad_out = grads.consume::<CubeBackend>(&ops.node);
+            let grad = lstm_gpu::backward(&ops.state, grad_out);
+            let [x_gates, w_hh, h0, c0] = ops.parents;
+            let results = [
+                (x_gates, grad.x_gates),
+                (w_hh, grad.w_hh),
+                (h0, grad.h0),
+                (c0, grad.c0),
+            ];
+            for (parent, tensor) in results {
+                if let Some(node) = parent {
+                    grads.register::<CubeBackend>(node.id, tensor);
+                }
+            }
+        }
+    }
 }
 
 impl LstmSequence for Flex {

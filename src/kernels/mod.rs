@@ -5,5 +5,7 @@
 pub mod activation;
 pub mod lstm;
 pub mod lstm_autodiff;
+#[cfg(feature = "wgpu")]
+pub mod lstm_gpu;
 mod matmul;
 mod parallel;

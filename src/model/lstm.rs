@@ -69,9 +69,10 @@ impl LstmCell {
     }
 
     /// Whether a [batch, time] input on this device runs the recurrence as one fused operation
-    /// (on the CPU, for a sequence that is not empty).
+    /// (on the CPU and on wgpu, for a sequence that is not empty).
     fn runs_fused(&self, device: &Device, [batch, time]: [usize; 2]) -> bool {
-        batch > 0 && time > 0 && has_fused_kernel(device)
+        let hidden = self.w_hh.dims()[0];
+        batch > 0 && time > 0 && has_fused_kernel(device, hidden)
     }
 
     /// x W_ih + b_ih + b_hh for input rows x [rows, in]: [rows, 4 hidden].
@@ -80,8 +81,8 @@ impl LstmCell {
         x.matmul(self.w_ih.val()) + bias
     }
 
-    /// On the CPU: the input projection of all steps in one product, then the recurrence as one
-    /// operation (`kernels::lstm_autodiff`).
+    /// On the CPU and on wgpu: the input projection of all steps in one product, then the
+    /// recurrence as one operation (`kernels::lstm_autodiff`).
     fn forward_fused(
         &self,
         x: Tensor<3>,
@@ -183,7 +184,11 @@ mod tests {
 
     /// A layer with uniform weights from a fixed pattern, on an autodiff device.
     fn layer(input: usize, hidden: usize) -> LstmCell {
-        let device = device().autodiff();
+        layer_on(&device(), input, hidden)
+    }
+
+    fn layer_on(device: &Device, input: usize, hidden: usize) -> LstmCell {
+        let device = device.clone().autodiff();
         let pattern = |n: usize, k: usize| -> Vec<f32> {
             (0..n)
                 .map(|i| (((i * 37 + k * 11) % 101) as f32 / 101.0 - 0.5) * 0.8)
@@ -202,23 +207,34 @@ mod tests {
         }
     }
 
-    #[test]
-    fn fused_and_composed_layers_agree_in_outputs_and_gradients() {
-        let (batch, time, input, hidden) = (5, 7, 3, 4);
-        let cell = layer(input, hidden);
-        let device = device().autodiff();
-        let x = Tensor::<3>::from_data(
-            burn::tensor::TensorData::new(
-                (0..batch * time * input)
-                    .map(|i| ((i * 13) % 17) as f32 / 8.0 - 1.0)
-                    .collect::<Vec<_>>(),
-                [batch, time, input],
-            ),
-            &device,
-        );
+    /// Runs a layer fused and composed on `device` (with a weight-dropout mask, every output
+    /// and the carried state in the loss) and checks outputs and every gradient agree: inputs,
+    /// W_ih, W_hh, both biases, h0 and c0.
+    fn check_fused_against_composed(device: &Device, [batch, time, input, hidden]: [usize; 4]) {
+        let cell = layer_on(device, input, hidden);
+        let device = device.clone().autodiff();
+        let tensor = |values: Vec<f32>, shape: [usize; 3]| {
+            Tensor::<3>::from_data(burn::tensor::TensorData::new(values, shape), &device)
+        };
+        let x = Param::from_tensor(tensor(
+            (0..batch * time * input)
+                .map(|i| ((i * 13) % 17) as f32 / 8.0 - 1.0)
+                .collect(),
+            [batch, time, input],
+        ));
+        let state_values = |k: usize| {
+            let values = (0..batch * hidden)
+                .map(|i| ((i * 7 + k) % 11) as f32 / 11.0 - 0.5)
+                .collect::<Vec<_>>();
+            Param::from_tensor(Tensor::<2>::from_data(
+                burn::tensor::TensorData::new(values, [batch, hidden]),
+                &device,
+            ))
+        };
+        let (h0, c0) = (state_values(1), state_values(4));
         let state = || LayerState {
-            hidden: Tensor::<2>::ones([batch, hidden], &device) * 0.3,
-            cell: Some(Tensor::<2>::ones([batch, hidden], &device) * -0.2),
+            hidden: h0.val(),
+            cell: Some(c0.val()),
         };
         // A weight mask as weight dropout gives, so its product is differentiated too.
         let mask = Tensor::<2>::from_data(
@@ -230,46 +246,80 @@ mod tests {
             ),
             &device,
         );
+        let scale = tensor(
+            (0..batch * time * hidden)
+                .map(|i| (i % 5) as f32 - 2.0)
+                .collect(),
+            [batch, time, hidden],
+        );
         // Every output and the carried state feed the loss, with unequal weights.
         let run = |fused: bool| {
             let (out, end) = if fused {
-                cell.forward_fused(x.clone(), state(), Some(mask.clone()))
+                cell.forward_fused(x.val(), state(), Some(mask.clone()))
             } else {
-                cell.forward_composed(x.clone(), state(), Some(mask.clone()))
+                cell.forward_composed(x.val(), state(), Some(mask.clone()))
             };
-            let scale = Tensor::<3>::from_data(
-                burn::tensor::TensorData::new(
-                    (0..batch * time * hidden)
-                        .map(|i| (i % 5) as f32 - 2.0)
-                        .collect::<Vec<_>>(),
-                    [batch, time, hidden],
-                ),
-                &device,
-            );
-            let loss = (out.clone() * scale).sum()
+            let loss = (out.clone() * scale.clone()).sum()
                 + end.hidden.clone().sum() * 0.5
                 + end.cell.clone().unwrap().sum() * 0.25;
             let grads = loss.backward();
             let grad = |p: &Param<Tensor<2>>| values(p.val().grad(&grads).unwrap());
             let grad1 = |p: &Param<Tensor<1>>| values(p.val().grad(&grads).unwrap());
             (
-                values(out.inner()),
-                values(end.cell.unwrap().inner()),
-                [grad(&cell.w_ih), grad(&cell.w_hh)],
-                [grad1(&cell.b_ih), grad1(&cell.b_hh)],
+                [
+                    values(out.inner()),
+                    values(end.hidden.inner()),
+                    values(end.cell.unwrap().inner()),
+                ],
+                [
+                    grad(&cell.w_ih),
+                    grad(&cell.w_hh),
+                    grad1(&cell.b_ih),
+                    grad1(&cell.b_hh),
+                    values(x.val().grad(&grads).unwrap()),
+                    grad(&h0),
+                    grad(&c0),
+                ],
             )
         };
         let (fused, composed) = (run(true), run(false));
-        assert_close(&fused.0, &composed.0, 1e-5);
-        assert_close(&fused.1, &composed.1, 1e-5);
-        for k in 0..2 {
-            assert_close(&fused.2[k], &composed.2[k], 1e-4);
-            assert_close(&fused.3[k], &composed.3[k], 1e-4);
+        for k in 0..3 {
+            assert_close(&fused.0[k], &composed.0[k], 1e-5);
+        }
+        let names = ["W_ih", "W_hh", "b_ih", "b_hh", "x", "h0", "c0"];
+        for (k, name) in names.iter().enumerate() {
+            let scale = composed.1[k].iter().fold(1.0f32, |m, g| m.max(g.abs()));
+            let tolerance = 1e-4 * scale;
+            for (i, (a, e)) in fused.1[k].iter().zip(&composed.1[k]).enumerate() {
+                assert!(
+                    (a - e).abs() <= tolerance,
+                    "{name} gradient, element {i}: fused {a} vs composed {e}"
+                );
+            }
+            assert_eq!(fused.1[k].len(), composed.1[k].len(), "{name}");
         }
         assert!(
-            fused.2[1].iter().any(|g| g.abs() > 1e-3),
+            fused.1[1].iter().any(|g| g.abs() > 1e-3),
             "W_hh gets a gradient"
         );
+    }
+
+    #[test]
+    fn fused_and_composed_layers_agree_in_outputs_and_gradients() {
+        check_fused_against_composed(&device(), [5, 7, 3, 4]);
+    }
+
+    /// The GPU kernels (`kernels::lstm_gpu`) on a native wgpu device (lavapipe without a GPU):
+    /// shapes where a cube carries several rows, where the last cube is partly empty, and where a
+    /// unit owns several (row, unit) pairs.
+    #[cfg(feature = "wgpu")]
+    #[test]
+    fn on_wgpu_the_fused_kernels_agree_with_the_composed_layer() {
+        let (device, _, _) = crate::backend::native_device(crate::config::BackendChoice::Wgpu)
+            .expect("a wgpu device (natively: a Vulkan driver such as lavapipe)");
+        for shape in [[5, 7, 3, 4], [5, 3, 6, 64], [3, 4, 5, 96], [2, 3, 4, 300]] {
+            check_fused_against_composed(&device, shape);
+        }
     }
 
     #[test]
