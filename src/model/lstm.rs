@@ -312,7 +312,7 @@ mod tests {
     /// The GPU kernels (`kernels::lstm_gpu`) on a native wgpu device (lavapipe without a GPU):
     /// shapes where a cube carries several rows, where the last cube is partly empty, and where a
     /// unit owns several (row, unit) pairs.
-    #[cfg(feature = "wgpu")]
+    #[cfg(all(feature = "wgpu", not(target_arch = "wasm32")))]
     #[test]
     fn on_wgpu_the_fused_kernels_agree_with_the_composed_layer() {
         let (device, _, _) = crate::backend::native_device(crate::config::BackendChoice::Wgpu)
