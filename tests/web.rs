@@ -171,13 +171,18 @@ async fn webgpu_first_loss_matches_the_cpu() {
     };
     let gpu_out = advance(&gpu, 12).await;
     let cpu_out = advance(&cpu, 12).await;
-    // The GPU's kernel launches are counted (each batch of a composed LSTM is hundreds of them);
-    // a CPU run has none to count.
+    // The GPU's kernel launches are counted; a CPU run has none to count. With the LSTM's
+    // recurrence fused (one forward and one backward dispatch per layer) a batch of this model
+    // launches about 260 kernels, most of them the optimizer's and the loss's elementwise ones;
+    // composed step by step it launched about 1,055.
     let dispatches = get(&gpu_out, "gpuDispatchesPerBatch").as_f64();
     web_sys::console::log_1(
         &format!("WebGPU dispatches per batch (tiny m6): {dispatches:?}").into(),
     );
-    assert!(dispatches.is_some_and(|d| d > 50.0), "{dispatches:?}");
+    assert!(
+        dispatches.is_some_and(|d| d > 50.0 && d < 400.0),
+        "{dispatches:?}"
+    );
     assert!(get(&cpu_out, "gpuDispatchesPerBatch").is_null());
     let (g, c) = (first(gpu_out.clone()), first(cpu_out.clone()));
     assert!(
