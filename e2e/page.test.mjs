@@ -7,6 +7,7 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
+import { EXPERIMENTS, EXPLAINERS, QUESTION_COUNT } from '../www/experiments.js';
 
 const ROOT = new URL('../dist/', import.meta.url).pathname;
 const SHOTS = new URL('../target/e2e/', import.meta.url).pathname;
@@ -93,11 +94,16 @@ async function waitForEvent(page, type, timeout) {
   assert.equal(errs.length, 0, `the page reported an error: ${JSON.stringify(errs)}`);
 }
 
-test('the page loads without console errors and reports ready', async () => {
+test('the page loads without console errors and reports ready, listing experiments for questions 1 to 42', async () => {
   const { page, errors, foreign, requests } = await open('');
   await waitForEvent(page, 'ready', 60_000);
   const [ready] = await events(page, 'ready');
   assert.ok(['webgpu', 'flex', 'ndarray'].includes(ready.backend), JSON.stringify(ready));
+  // It lists the lab's experiments and explainers, which between them answer questions 1 to 42.
+  const covered = new Set(ready.experiments.flatMap((x) => x.questions));
+  for (let q = 1; q <= QUESTION_COUNT; q++) assert.ok(covered.has(q), `ready.experiments does not answer question ${q}`);
+  assert.equal(ready.experiments.length, EXPERIMENTS.length + EXPLAINERS.length);
+  for (const x of ready.experiments) assert.ok(x.id && x.title && x.questions.length, JSON.stringify(x));
   assert.deepEqual(errors, []);
   assert.deepEqual(foreign, [], 'no request leaves the page\'s origin');
   // The page, its scripts and styles, the worker and the module: a handful of files, each once.
@@ -249,7 +255,7 @@ test('embed mode shows only the listed controls', async () => {
   await waitForEvent(page, 'ready', 60_000);
   const visible = await page.$$eval('.control', (rows) => rows.filter((r) => r.offsetParent !== null).map((r) => r.dataset.key));
   assert.deepEqual(visible.sort(), ['bptt', 'tie']);
-  assert.equal(await page.locator('#experiments-title').isVisible(), false);
+  assert.equal(await page.locator('#lab-title').isVisible(), false);
   await page.screenshot({ path: join(SHOTS, 'embed.png') });
   assert.deepEqual(errors, []);
   await page.close();
@@ -362,57 +368,6 @@ test('a crashed worker is replaced: the error shows, the charts stay, Train work
   await page.close();
 });
 
-const experiment = (page, title) => page.locator('#experiments-list button', { hasText: title }).click();
-const TYING = 'What does weight tying buy?';
-
-// Waits for the run of the weight-tying experiment (untied m7) to be training.
-async function waitForUntiedRun(page) {
-  await page.waitForFunction(() => new URLSearchParams(location.search).get('tie') === '0'
-    && document.body.dataset.state === 'training' && Number(document.body.dataset.steps) > 0, null, { timeout: 120_000, polling: 100 });
-}
-
-test('an experiment pressed while a run is paused starts a fresh run with its settings', async () => {
-  const { page, errors } = await open('?model=m7&hidden=16&epochs=1&backend=cpu');
-  await waitForEvent(page, 'ready', 60_000);
-  await page.click('#step');
-  await page.waitForFunction(() => document.body.dataset.state === 'paused' && document.body.dataset.steps === '1', null, { timeout: 60_000, polling: 100 });
-  const pressed = await page.evaluate(() => performance.now());
-  await experiment(page, TYING);
-  await waitForUntiedRun(page);
-  // A new run counts its steps from 0; the stepped one would have gone on from 1.
-  const steps = (await drawsSince(page, pressed)).map((d) => d.value);
-  assert.ok(steps.includes('0'), `the stepped run was resumed: data-steps went ${steps.join(', ')}`);
-  // It trains for the experiment's epochs (the m7 recipe's), not the stepped run's one.
-  const epochs = new URLSearchParams(await page.evaluate(() => location.search)).get('epochs');
-  assert.notEqual(epochs, '1');
-  await page.waitForFunction((n) => new RegExp(`^Epoch \\d+ of ${n},`).test(document.querySelector('#progress-text').textContent), epochs, { timeout: 30_000, polling: 100 });
-  assert.equal(await page.locator('#ctl-tie').isChecked(), false);
-  await pauseIfTraining(page);
-  assert.deepEqual(errors, []);
-  await page.close();
-});
-
-test('an experiment keeps the run before it as a baseline only when that run has finished', async () => {
-  const { page, errors } = await open('?model=m7&hidden=16&epochs=1&backend=cpu&autostart=1');
-  await waitForEvent(page, 'ready', 60_000);
-  await waitForEvent(page, 'done', 240_000);
-  // Finished: kept, under a label that says how it differs from the book.
-  await experiment(page, 'Dropout, AR and TAR off');
-  await page.waitForFunction(() => document.querySelectorAll('#compare-table tbody tr').length === 1, null, { timeout: 30_000, polling: 100 });
-  assert.match(await page.locator('#compare-table tbody td').first().textContent(), /^m7 with .*hidden/);
-  // The experiment's run (15 epochs) has one but is still training: another experiment drops it.
-  await page.waitForFunction(() => window.__events.filter((e) => e.type === 'epoch').length >= 2, null, { timeout: 240_000, polling: 100 });
-  assert.equal(await page.evaluate(() => document.body.dataset.state), 'training');
-  await experiment(page, TYING);
-  await waitForUntiedRun(page);
-  assert.equal(await page.locator('#compare-table tbody tr').count(), 1, 'a run still training was kept');
-  assert.equal(await page.locator('#keep').isDisabled(), true);
-  await pauseIfTraining(page);
-  assert.equal((await events(page, 'done')).length, 1, 'only the first run finished');
-  assert.deepEqual(errors, []);
-  await page.close();
-});
-
 test('the page takes no commands from its host', async () => {
   const { page, errors } = await open('?model=m7&hidden=16&epochs=1&backend=cpu');
   await waitForEvent(page, 'ready', 60_000);
@@ -453,6 +408,201 @@ test('embedded in a page of another origin, it trains and reports to its host', 
   const types = await page.evaluate(() => window.__events.map((e) => e.type));
   assert.deepEqual(types.filter((t) => t !== 'epoch'), ['ready', 'done'], types.join(', '));
   assert.ok(types.includes('epoch'));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+// ---- the lab: the chapter's questions as experiments and explainers ----
+
+const finite = (x) => typeof x === 'number' && Number.isFinite(x);
+
+// Waits until the page has no worker but its main one: the lab retires each run's worker.
+async function waitForWorkers(page, n, timeout = 10_000) {
+  const until = Date.now() + timeout;
+  while (page.workers().length !== n && Date.now() < until) await page.waitForTimeout(100);
+  return page.workers().length;
+}
+
+test('every experiment, linked with autostart, trains its runs and reports a measured verdict', async () => {
+  const measured = [];
+  for (const x of EXPERIMENTS) {
+    const { page, errors, foreign } = await open(`?experiment=${x.id}&autostart=1`);
+    await waitForEvent(page, 'ready', 60_000);
+    const started = Date.now();
+    await waitForEvent(page, 'experiment', 180_000);
+    const seconds = (Date.now() - started) / 1000;
+    const [event] = await events(page, 'experiment');
+    assert.equal(event.id, x.id);
+    assert.equal(event.runs.length, x.runs.length, x.id);
+    event.runs.forEach((r, i) => {
+      assert.equal(r.label, x.runs[i].label);
+      for (const k of ['accuracy', 'valid_loss', 'train_loss', 'params', 'seconds_per_epoch', 'ms_per_batch', 'peak_grad_norm']) assert.ok(finite(r[k]), `${x.id}, ${r.label}: ${k} = ${r[k]}`);
+      assert.ok(r.accuracy > 0 && r.accuracy < 1, `${x.id}: accuracy ${r.accuracy}`);
+      assert.equal(r.backend, 'flex', `${x.id} trains on the CPU`);
+      // The full config, as the worker made it: the run's settings, and the recipe's for the rest.
+      for (const [k, v] of Object.entries(x.runs[i].settings)) assert.equal(r.config[k], v, `${x.id}, ${r.label}: ${k}`);
+      assert.ok(finite(r.config.lr) && finite(r.config.hidden), JSON.stringify(r.config));
+      assert.ok(r.activations && finite(r.activations.mean_square), `${x.id}: activations measured`);
+    });
+    assert.ok(typeof event.verdict === 'string' && event.verdict.length > 20, event.verdict);
+    // Where the book states a direction, the event's numbers show it.
+    if (x.expect) {
+      assert.equal(x.expect(event.runs), true, `${x.id}: not as the book says: ${event.verdict}`);
+      assert.equal(event.as_expected, true);
+    } else {
+      assert.equal(event.as_expected, null);
+    }
+    // Each run's epochs are reported, labelled, and the main run never started.
+    const epochs = await events(page, 'epoch');
+    for (const r of x.runs) assert.equal(epochs.filter((e) => e.label === r.label).length, r.settings.epochs, `${x.id}: epoch events of ${r.label}`);
+    assert.ok(epochs.every((e) => e.experiment === x.id && finite(e.accuracy) && e.backend === 'flex'));
+    assert.deepEqual(await events(page, 'done'), []);
+    assert.equal(await page.evaluate(() => document.body.dataset.steps), undefined);
+    // The page shows the verdict, and the runs' workers are gone.
+    await page.waitForFunction(() => document.querySelector('#lab').dataset.lab === 'done', null, { timeout: 5_000 });
+    assert.match(await page.locator('#lab-verdict').textContent(), /\d/);
+    assert.equal(await page.locator('#lab-results tbody tr').count(), x.runs.length);
+    assert.equal(await waitForWorkers(page, 1), 1, `${x.id}: its run workers were retired`);
+    await page.locator('#lab').screenshot({ path: join(SHOTS, `lab-${x.id}.png`) });
+    assert.deepEqual(errors, []);
+    assert.deepEqual(foreign, []);
+    console.log(`experiment ${x.id} (questions ${x.questions.join(', ')}): ${seconds.toFixed(1)} s, ${x.runs.length} runs. ${event.verdict}`);
+    measured.push({ id: x.id, seconds });
+    await page.close();
+  }
+  console.log(`all ${measured.length} experiments: ${measured.reduce((a, m) => a + m.seconds, 0).toFixed(0)} s of training`);
+});
+
+test('the results download as CSV and JSON from Blob URLs, under the page\'s CSP', async () => {
+  const { page, errors } = await open('?experiment=carry-state&autostart=1');
+  await waitForEvent(page, 'experiment', 180_000);
+  const [event] = await events(page, 'experiment');
+  const read = async (selector) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+    assert.match(await page.locator(selector).getAttribute('href'), /^blob:/);
+    return { name: download.suggestedFilename(), text: await readFile(await download.path(), 'utf8') };
+  };
+  const json = await read('#lab-json');
+  assert.equal(json.name, 'carry-state.json');
+  const saved = JSON.parse(json.text);
+  assert.equal(saved.id, 'carry-state');
+  assert.equal(saved.verdict, event.verdict);
+  assert.deepEqual(saved.runs.map((r) => [r.label, r.accuracy, r.params]), event.runs.map((r) => [r.label, r.accuracy, r.params]));
+  const csv = await read('#lab-csv');
+  assert.equal(csv.name, 'carry-state.csv');
+  const rows = csv.text.trim().split('\n');
+  assert.equal(rows.length, 1 + event.runs.length);
+  assert.match(rows[0], /^experiment,label,accuracy,valid_loss/);
+  assert.ok(rows[1].startsWith(`carry-state,${event.runs[0].label},${event.runs[0].accuracy},`), rows[1]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('two experiment runs train side by side without blocking the page', async () => {
+  const { page, errors } = await open('?model=m7&hidden=16&epochs=1&backend=cpu&experiment=text-in-order&autostart=1');
+  await waitForEvent(page, 'ready', 60_000);
+  const since = await page.evaluate(() => performance.now());
+  await page.waitForFunction(() => Number(document.querySelector('#lab').dataset.steps) > 0, null, { timeout: 60_000, polling: 100 });
+  assert.equal(await waitForWorkers(page, 3), 3, 'the main worker and one per run');
+  await waitForEvent(page, 'experiment', 180_000);
+  // Drawn as it goes, a few times a second, with no main-thread task over 1 s.
+  const draws = (await drawsSince(page, since)).filter((d) => d.value !== null);
+  const seconds = (draws[draws.length - 1].at - draws[0].at) / 1000;
+  console.log(`lab: ${draws.length} progress draws in ${seconds.toFixed(1)} s of two runs training`);
+  assert.ok(draws.length >= 2 * seconds, `${draws.length} progress draws in ${seconds.toFixed(1)} s`);
+  assert.deepEqual(await longTasksSince(page, since), [], 'no main-thread task over 1 s while two runs train');
+  // The main run is untouched: it never trained, and Train still starts it.
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'idle');
+  await page.click('#train');
+  await waitForEvent(page, 'done', 120_000);
+  const [done] = await events(page, 'done');
+  assert.equal(done.config.model, 'm7');
+  assert.equal(done.config.hidden, 16);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+// The two bugs of the old guided experiments, which ran through the main run: an experiment
+// pressed after Step resumed the paused run under the experiment's settings, and a run still
+// training was kept as the experiment's baseline. Experiments now train in their own workers
+// with their own baselines: the main run stays as it was, and nothing is kept from it.
+test('an experiment neither resumes a paused main run nor keeps it as a baseline', async () => {
+  const { page, errors } = await open('?model=m7&hidden=16&epochs=2&backend=cpu&experiment=weight-tying');
+  await waitForEvent(page, 'ready', 60_000);
+  await page.click('#step');
+  await page.waitForFunction(() => Number(document.body.dataset.steps) === 1, null, { timeout: 60_000, polling: 100 });
+  const query = await page.evaluate(() => location.search);
+  await page.click('#lab-run');
+  await waitForEvent(page, 'experiment', 180_000);
+  const [event] = await events(page, 'experiment');
+  assert.equal(event.id, 'weight-tying');
+  assert.deepEqual(event.runs.map((r) => r.config.tie).sort(), [false, true], 'the experiment ran its own baseline and variant');
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'paused', 'the main run is still paused');
+  assert.equal(await page.evaluate(() => document.body.dataset.steps), '1', 'and was not resumed');
+  assert.equal(new URLSearchParams(await page.evaluate(() => location.search)).get('tie'), new URLSearchParams(query).get('tie'), 'the main settings are unchanged');
+  assert.equal(await page.locator('#compare-table tbody tr').count(), 0, 'no run was kept as a baseline');
+  // Resume goes on with the main run's own settings.
+  await page.click('#train');
+  await waitForEvent(page, 'done', 120_000);
+  const [done] = await events(page, 'done');
+  assert.deepEqual([done.config.model, done.config.hidden, done.config.tie], ['m7', 16, true]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('every explainer, linked with autostart, answers at once; the list opens items in place', async () => {
+  for (const x of EXPLAINERS) {
+    const { page, errors } = await open(`?experiment=${x.id}&autostart=1`);
+    await waitForEvent(page, 'experiment', 60_000);
+    const [event] = await events(page, 'experiment');
+    assert.deepEqual({ id: event.id, runs: event.runs, verdict: event.verdict }, { id: x.id, runs: [], verdict: x.answer });
+    assert.equal(await page.locator('#lab-item-title').textContent(), x.title);
+    assert.equal(await page.locator('.lab-answer').textContent(), x.answer);
+    if (x.snippet) assert.equal(await page.locator('.lab-code code').nth(1).textContent(), x.snippet.rust.line);
+    assert.equal(page.workers().length, 1, 'an explainer trains nothing');
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+  // Opened from the list, the widgets draw, and the link names the item.
+  const { page, errors } = await open('?experiment=float-precision');
+  await waitForEvent(page, 'ready', 60_000);
+  await page.fill('#float-input', '1000000');
+  await page.waitForFunction(() => /0\.0625/.test(document.querySelector('#float-table').textContent));
+  await page.fill('#float-input', '1e-40');
+  await page.waitForFunction(() => /exponent has run out/.test(document.querySelector('#float-note').textContent));
+  await page.locator('#lab-detail').screenshot({ path: join(SHOTS, 'widget-float.png') });
+  await page.click('#lab-list a[href="?experiment=tanh-sigmoid"]');
+  await page.waitForSelector('#tanh-canvas');
+  assert.equal(new URLSearchParams(await page.evaluate(() => location.search)).get('experiment'), 'tanh-sigmoid');
+  await page.locator('#tanh-x').fill('2');
+  const said = await page.locator('#tanh-out').textContent();
+  const [t, viaSigmoid] = [...said.matchAll(/= (-?[\d.]+);/g)].map((m) => Number(m[1]));
+  assert.ok(Math.abs(t - Math.tanh(2)) < 1e-6 && Math.abs(viaSigmoid - t) < 1e-6, said);
+  await page.locator('#lab-detail').screenshot({ path: join(SHOTS, 'widget-tanh.png') });
+  // An experiment opened from the list waits for Run; Stop retires its workers.
+  await page.click('#lab-list a[href="?experiment=lstm-high-lr"]');
+  await page.click('#lab-run');
+  await page.waitForFunction(() => Number(document.querySelector('#lab').dataset.steps) > 0, null, { timeout: 60_000, polling: 100 });
+  await page.click('#lab-stop');
+  await page.waitForFunction(() => document.querySelector('#lab').dataset.lab === 'stopped', null, { timeout: 5_000 });
+  assert.equal(await waitForWorkers(page, 1), 1, 'Stop retired the runs\' workers');
+  await page.screenshot({ path: join(SHOTS, 'lab.png'), fullPage: true });
+  assert.deepEqual(await events(page, 'experiment'), []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('an unknown experiment id gets a notice naming the valid ids, and nothing trains', async () => {
+  const { page, errors } = await open('?experiment=no-such-thing&autostart=1&model=m7&backend=cpu');
+  await page.waitForFunction(() => window.__events.some((e) => e.type === 'ready'), null, { timeout: 60_000 });
+  const notice = await page.locator('#notice').textContent();
+  assert.match(notice, /no experiment or explainer "no-such-thing"/);
+  for (const x of [...EXPERIMENTS, ...EXPLAINERS]) assert.ok(notice.includes(x.id), `the notice names ${x.id}`);
+  const [error] = await events(page, 'error');
+  assert.equal(error.message, notice);
+  await page.waitForTimeout(1_500);
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'idle');
+  assert.equal(page.workers().length, 1);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -1,11 +1,11 @@
 // The page's wiring: turns the reader's actions and the training worker's messages into the page
 // state's transitions, and tells the host page what happened. No training happens on this thread;
 // the state is in state.js, the drawing in views.js, the WebGPU module's lifecycle in gpu.js.
-import { EXPERIMENTS } from './experiments.js';
+import { TEACHING, CATALOG, findTeaching } from './experiments.js';
 import { createStore } from './state.js';
 import { Channel } from './rpc.js';
 import { GpuLifecycle } from './gpu.js';
-import { buildControls, buildExperiments } from './controls.js';
+import { buildControls, buildTeachingList } from './controls.js';
 import { PageView } from './views.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -91,24 +91,51 @@ function step() {
   dispatch('step');
 }
 
-// A guided experiment: always a fresh run with its settings. The run before it is kept as the
-// baseline only if it finished; one still training or paused is stopped and dropped.
-async function runExperiment(x) {
-  if (s.phase === 'loading') return;
-  if (x.keepFirst) dispatch('keepRun');
-  if (s.phase === 'training' || s.phase === 'paused') {
-    tell('pause');
-    dispatch('discard');
-  }
+// ---- the lab: the chapter's experiments and explainers ----
+// Loaded on first use: it runs its own workers and keeps its own state, apart from the main run.
+let lab = null;
+function loadLab() {
+  lab ??= import('./lab.js').then((m) => m.createLab({ emit }));
+  return lab;
+}
+
+// Opens an experiment or explainer; `start` also runs it. Resolves to false when the lab cannot load.
+async function openTeaching(id, { scroll = false, start = false } = {}) {
   try {
-    const base = await ask('preset', { model: x.settings.model });
-    await applySettings({ ...base, seed: s.settings.seed, backend: s.settings.backend, ...x.settings });
+    const l = await loadLab();
+    l.open(id, { scroll });
+    if (start) l.start(id);
+    return true;
   } catch (error) {
-    dispatch('settingsRejected', { message: error.message });
-    return;
+    lab = null; // try again on the next click
+    dispatch('notice', { message: `The experiments could not load: ${error.message}` });
+    return false;
   }
-  dispatch('experimentChosen', { experiment: x });
-  startRun('start');
+}
+
+// The reader picked an item from the lab's list. The address names it, so that a copy of the link
+// opens it again (and does not autostart whatever the page was opened with).
+function openFromList(id) {
+  params.set('experiment', id);
+  params.delete('autostart');
+  const search = new URLSearchParams(location.search);
+  search.set('experiment', id);
+  search.delete('autostart');
+  history.replaceState(null, '', `?${search}`);
+  openTeaching(id);
+}
+
+// The link's ?experiment=ID, if any: the item, or a notice naming the valid ids.
+function linkedTeaching() {
+  const wanted = params.get('experiment');
+  if (wanted === null) return null;
+  const item = findTeaching(wanted);
+  if (!item) {
+    const message = `There is no experiment or explainer "${wanted.slice(0, 60)}". Valid ids: ${TEACHING.map((t) => t.id).join(', ')}.`;
+    dispatch('notice', { message });
+    emit('error', { message });
+  }
+  return item || false;
 }
 
 function showRunError(message) {
@@ -224,7 +251,7 @@ async function init() {
     dispatch('booted', { book: JSON.parse(await ask('book')) });
     const controls = buildControls(await ask('schema'), { visible: visibleControls, onChange: onControlChange });
     store.subscribe((state) => state.settings && controls.show(state.settings, state.differences));
-    buildExperiments(EXPERIMENTS, runExperiment);
+    buildTeachingList(TEACHING, openFromList);
     const parsed = await ask('parseQuery', { query: location.search });
     if (parsed.notices.length) {
       dispatch('notice', { message: `Some settings in the link were not valid and use their defaults: ${parsed.notices.join('; ')}` });
@@ -237,12 +264,16 @@ async function init() {
     if (gpu.wanted()) {
       // The CPU trains until WebGPU has shown it is faster (a `handover`, or a `backend` event).
       gpu.start();
-      emit('ready', { backend: 'flex' });
+      emit('ready', { backend: 'flex', experiments: CATALOG });
     } else {
       const backend = await gpu.showBackend();
-      emit('ready', { backend: backend.backend });
+      emit('ready', { backend: backend.backend, experiments: CATALOG });
     }
-    if (params.get('autostart') === '1') train();
+    // ?experiment=ID opens it (with autostart=1, runs it instead of the main run).
+    const linked = linkedTeaching();
+    const autostart = params.get('autostart') === '1';
+    if (linked) await openTeaching(linked.id, { scroll: true, start: autostart });
+    else if (autostart && linked === null) train();
   } catch (error) {
     dispatch('bootFailed', { message: error.message });
     emit('error', { message: error.message });
@@ -250,6 +281,8 @@ async function init() {
 }
 
 if (params.get('embed') === '1') document.body.classList.add('embed');
+// Embedded with ?experiment=ID, the page shows the lab alone.
+if (findTeaching(params.get('experiment'))) document.body.classList.add('with-lab');
 $('#train').addEventListener('click', train);
 $('#pause').addEventListener('click', () => tell('pause'));
 $('#step').addEventListener('click', step);

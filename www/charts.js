@@ -1,5 +1,5 @@
 // Live charts (uPlot, vendored by scripts/vendor.sh): per-batch loss, per-epoch validation with the
-// book's curve and the baseline, and gradient norms on a log scale.
+// book's curve and the baseline, gradient norms on a log scale, and the lab's runs overlaid.
 
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563'];
 export const BASELINE = 0.15165200855716662;
@@ -136,6 +136,35 @@ export class GradChart {
       s.group_grad_norms.forEach((g, i) => this.series[i + 1] && this.series[i + 1].push(Math.max(g, 1e-12)));
     }
     this.plot.setData([this.xs, ...this.series]);
+  }
+}
+
+// The lab's runs on one axis: training loss per batch against the share of training done
+// (step / total steps), so that runs with different batches per epoch line up.
+export class OverlayChart {
+  constructor(el, labels) {
+    this.el = el;
+    el.replaceChildren();
+    this.plot = makePlot(el, {
+      title: 'Training loss, by share of training done',
+      scales: { x: { time: false, range: [0, 1] } },
+      axes: [{ label: 'fraction of training' }, { label: 'cross-entropy' }],
+      series: [
+        { value: (u, v) => (v === null ? '–' : v.toFixed(3)) },
+        ...labels.map((label, i) => ({ label, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true })),
+      ],
+    }, [[], ...labels.map(() => [])]);
+  }
+  // runs: [{ steps: [{ x, loss }] }], in the order of the labels; each run's x rise.
+  set(runs) {
+    const xs = [...new Set(runs.flatMap((r) => r.steps.map((p) => p.x)))].sort((a, b) => a - b);
+    const index = new Map(xs.map((x, i) => [x, i]));
+    const series = runs.map((r) => {
+      const ys = new Array(xs.length).fill(null);
+      for (const p of r.steps) ys[index.get(p.x)] = p.loss;
+      return ys;
+    });
+    this.plot.setData([xs, ...series]);
   }
 }
 

@@ -1,7 +1,7 @@
 // The page's inputs: the settings form, built from the table of settings as the wasm module's
 // settingsSchema() exports it (labels, help, ranges and choices are all written there, in Rust),
-// and the guided experiments' buttons. They report what the reader did; the values they show
-// come from the page state.
+// and the list of the lab's experiments and explainers. They report what the reader did; the
+// values they show come from the page state.
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -61,12 +61,29 @@ export function buildControls(schema, { visible = null, onChange = () => {} } = 
   };
 }
 
-// A button per experiment, with its question; onChoose(experiment) when pressed.
-export function buildExperiments(experiments, onChoose) {
-  $('#experiments-list').replaceChildren(...experiments.map((x) => {
+// The lab's list: every experiment and explainer under the questions it answers, in question
+// order. Each is a link (?experiment=ID, to share or open in a new tab); a plain click calls
+// onOpen(id) instead, so the page stays as it is.
+export function buildTeachingList(items, onOpen) {
+  $('#lab-list').replaceChildren(...items.map((x) => {
     const li = document.createElement('li');
-    li.innerHTML = `<button type="button">${x.title}</button><p>${x.question}</p>`;
-    li.querySelector('button').addEventListener('click', () => onChoose(x));
+    li.dataset.id = x.id;
+    li.dataset.kind = x.kind;
+    const qs = document.createElement('span');
+    qs.className = 'q';
+    qs.textContent = x.questions.join(', ');
+    const a = document.createElement('a');
+    a.href = `?experiment=${encodeURIComponent(x.id)}`;
+    a.textContent = x.title;
+    const kind = document.createElement('span');
+    kind.className = 'kind';
+    kind.textContent = x.kind === 'experiment' ? `experiment · ${x.runs.length} runs` : x.widget ? 'explainer · figure' : 'explainer';
+    a.addEventListener('click', (e) => {
+      if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+      e.preventDefault();
+      onOpen(x.id);
+    });
+    li.append(qs, a, kind);
     return li;
   }));
 }

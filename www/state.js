@@ -3,7 +3,8 @@
 // callers talk to the workers and to the host page, never a transition.
 
 // The worker messages of a run are trusted only once its worker has `created` it: a late message
-// of a run the page has dropped (a discarded run, one handed to another worker) is ignored.
+// of a run the page has dropped (a run reset or started over, one handed to another worker) is
+// ignored.
 const live = (s) => !!(s.run && s.run.created);
 
 function initialState() {
@@ -16,7 +17,6 @@ function initialState() {
     query: null, // the settings' URL form, as the worker writes it
     run: null, // see newRun
     kept: [], // finished runs kept for comparison; the last is drawn grey
-    experiment: null, // the guided experiment last chosen
     backend: { channel: null, name: null, line: null, warning: false }, // the worker that trains
     // phase: none (not wanted, or not yet) | starting (loading, compiling, timing steps) | warm
     // (ready to take over) | adopted (its worker is backend.channel) | declined (measured no
@@ -86,7 +86,6 @@ export const transitions = {
   },
   bootFailed(s, { message }) { s.runError = message; },
   notice(s, { message }) { s.notice = message; },
-  experimentChosen(s, { experiment }) { s.experiment = experiment; },
 
   // ---- the run ----
   // command: start (train) | prepare (for Step). The run before it, if any, is dropped.
@@ -141,11 +140,6 @@ export const transitions = {
     s.paramCount = paramCount;
     s.phase = 'idle';
     s.progress = { fraction: 0, text: 'Reset: fresh weights. Press Train.' };
-  },
-  // An experiment starts afresh: the run now training or paused is dropped, never resumed.
-  discard(s) {
-    s.run = null;
-    s.phase = 'idle';
   },
   runFailed(s, { message }) {
     s.runError = message;
@@ -251,17 +245,22 @@ export const transitions = {
   explainFailed(s, { message }) { s.explain = { ...s.explain, error: message }; },
 };
 
-// The store: the state, `dispatch(name, payload)` to change it, and the views it redraws after
-// every transition (with the transition's name, for views that add rather than redraw).
+// The page's store: its state and transitions.
 export function createStore() {
-  const state = initialState();
+  return storeOf(initialState(), transitions);
+}
+
+// A store: the state, `dispatch(name, payload)` to change it by one of `named` transitions, and the
+// views it redraws after every transition that applied (with the transition's name, for views that
+// add rather than redraw). The lab (lab-state.js) keeps its own, of the same kind.
+export function storeOf(state, named) {
   const views = [];
   return {
     state,
     subscribe(view) { views.push(view); },
     dispatch(name, payload = {}) {
-      const transition = transitions[name];
-      if (!transition) throw new Error(`no page transition named ${name}`);
+      const transition = named[name];
+      if (!transition) throw new Error(`no transition named ${name}`);
       const applied = transition(state, payload) !== false;
       if (applied) for (const view of views) view(state, name);
       return applied;

@@ -56,7 +56,6 @@ export class PageView {
     setMessage('#notice', s.notice);
     setMessage('#run-error', s.runError);
     setMessage('#config-error', s.configError);
-    setText('#experiment-note', s.experiment ? s.experiment.watch : '');
     if (s.backend.line !== null) setText('#backend', s.backend.line);
     $('#backend').classList.toggle('fallback', s.backend.warning);
     if (s.paramCount !== null) setText('#param-count', s.paramCount.toLocaleString('en'));
