@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { readFile, mkdir } from 'node:fs/promises';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -315,7 +315,7 @@ test('a lost GPU moves the run to the CPU, keeping its history', async () => {
   assert.ok(destroyed, 'the worker saw the GPU device burn asked for');
   await page.waitForFunction(() => document.body.dataset.backend && document.body.dataset.backend !== 'webgpu', null, { timeout: 60_000, polling: 250 });
   const notice = await page.locator('#notice').textContent();
-  assert.match(notice, /GPU stopped.*continues on the CPU/, notice);
+  assert.match(notice, /GPU stopped[\s\S]*continues on the CPU/, notice);
   const [fallback] = await events(page, 'fallback');
   assert.equal(fallback.step, saved, JSON.stringify(fallback));
   // Training goes on from the checkpoint on the CPU, and the history before it is kept.
@@ -366,6 +366,161 @@ test('a crashed worker is replaced: the error shows, the charts stay, Train work
   await pauseIfTraining(page);
   assert.deepEqual(errors.filter((e) => !/simulated crash/.test(e)), []);
   await page.close();
+});
+
+// ---- keep and share: the main run's exports, and the run as a file ----
+
+const SMALL_RUN = '?model=m7&hidden=16&epochs=2&backend=cpu&autostart=1';
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+// Clicks `selector` and reads the file the browser saves: its suggested name and its bytes.
+async function download(page, selector) {
+  const [saved] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click(selector)]);
+  assert.equal(await saved.failure(), null, `the download of ${selector} failed`);
+  return { name: saved.suggestedFilename(), bytes: await readFile(await saved.path()) };
+}
+
+const epochRows = (page) => page.$$eval('#epoch-table tbody tr', (rows) => rows.map((r) => r.textContent));
+
+test('the run\'s history, the kept runs and the charts download as CSV, JSON and PNG', async () => {
+  const { page, errors, foreign } = await open(SMALL_RUN);
+  await waitForEvent(page, 'done', 240_000);
+  const epochs = await events(page, 'epoch');
+  const steps = await page.evaluate(() => Number(document.body.dataset.steps));
+  const csv = async (selector) => (await download(page, selector)).bytes.toString('utf8').trim().split('\n');
+
+  const perEpoch = await csv('#export-epochs-csv');
+  assert.equal(perEpoch[0], 'epoch,train_loss,valid_loss,accuracy,seconds');
+  assert.equal(perEpoch.length, 1 + epochs.length);
+  perEpoch.slice(1).forEach((row, i) => assert.equal(Number(row.split(',')[3]), epochs[i].accuracy, row));
+
+  const perBatch = await csv('#export-steps-csv');
+  assert.match(perBatch[0], /^step,epoch,loss,lr,mom,grad_norm,grad_norm_embedding,/);
+  assert.equal(perBatch.length, 1 + steps);
+  const columns = perBatch[0].split(',').length;
+  assert.ok(perBatch.slice(1).every((row) => row.split(',').length === columns && row.split(',').every((c) => c !== '' && Number.isFinite(Number(c)))));
+
+  const history = await download(page, '#export-history-json');
+  assert.equal(history.name, 'rnn-playground-m7-history.json');
+  const saved = JSON.parse(history.bytes.toString('utf8'));
+  assert.equal(saved.epochs.length, epochs.length);
+  assert.equal(saved.steps.length, steps);
+  assert.equal(saved.settings.hidden, 16);
+  assert.deepEqual(saved.epochs.map((e) => e.accuracy), epochs.map((e) => e.accuracy));
+
+  // The kept runs: nothing to save until one is kept.
+  assert.equal(await page.locator('#export-kept-csv').isDisabled(), true);
+  await page.click('#keep');
+  const kept = await csv('#export-kept-csv');
+  assert.equal(kept.length, 2);
+  assert.match(kept[0], /^label,params,valid_loss,accuracy,seconds_per_epoch,backend,settings$/);
+  assert.ok(kept[1].includes(`,${epochs[1].accuracy},`) && /model=m7&/.test(kept[1]), kept[1]);
+  const keptJson = JSON.parse((await download(page, '#export-kept-json')).bytes.toString('utf8'));
+  assert.equal(keptJson.length, 1);
+  assert.equal(keptJson[0].accuracy, epochs[1].accuracy);
+
+  for (const chart of ['loss', 'epoch', 'grad']) {
+    const image = await download(page, `#export-${chart}-png`);
+    assert.match(image.name, /^rnn-playground-.*\.png$/);
+    assert.ok(image.bytes.subarray(0, 8).equals(PNG_SIGNATURE), `${chart}: not a PNG`);
+    assert.ok(image.bytes.length > 2_000, `${chart}: ${image.bytes.length} bytes`);
+    await writeFile(join(SHOTS, `chart-${chart}.png`), image.bytes);
+  }
+  assert.equal(await page.locator('#file-error').isHidden(), true, await page.locator('#file-error').textContent());
+  await page.locator('#share').screenshot({ path: join(SHOTS, 'share.png') });
+  assert.deepEqual(errors, []);
+  assert.deepEqual(foreign, []);
+  await page.close();
+});
+
+test('a saved run opens after a reload with its history; a file that is not a run is refused', async () => {
+  const { page, errors } = await open(SMALL_RUN);
+  await waitForEvent(page, 'done', 240_000);
+  const steps = await page.evaluate(() => document.body.dataset.steps);
+  const rows = await epochRows(page);
+  assert.equal(rows.length, 2);
+  const file = await download(page, '#save-run');
+  assert.equal(file.name, 'rnn-playground-m7-epoch2.rnnpckpt');
+  assert.equal(file.bytes.subarray(0, 8).toString('latin1'), 'RNNPCKPT');
+  await page.close();
+
+  // A fresh page with other settings: the file brings its own.
+  const { page: again, errors: againErrors } = await open('?model=m4&backend=cpu');
+  await waitForEvent(again, 'ready', 60_000);
+  const notARun = { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('definitely not a checkpoint') };
+  await again.setInputFiles('#open-run', notARun);
+  await again.waitForSelector('#file-error:not([hidden])', { timeout: 30_000 });
+  assert.match(await again.locator('#file-error').textContent(), /"notes\.txt" could not be opened: not a usable checkpoint: it does not start with RNNPCKPT/);
+  assert.equal(await again.evaluate(() => document.body.dataset.state), 'idle');
+
+  await again.setInputFiles('#open-run', { name: file.name, mimeType: 'application/octet-stream', buffer: file.bytes });
+  await again.waitForFunction((n) => document.body.dataset.steps === n, steps, { timeout: 60_000, polling: 100 });
+  assert.equal(await again.evaluate(() => document.body.dataset.state), 'done');
+  assert.deepEqual(await epochRows(again), rows);
+  assert.equal(await again.locator('#file-error').isHidden(), true);
+  assert.equal(await again.locator('#ctl-model').inputValue(), 'm7');
+  assert.equal(await again.locator('#ctl-hidden').inputValue(), '16');
+  assert.equal(new URLSearchParams(await again.evaluate(() => location.search)).get('model'), 'm7');
+  assert.match(await again.locator('#progress-text').textContent(), /Opened a saved run\. Finished 2 epochs/);
+  // The restored model answers, as the trained one did.
+  await again.click('#predict-form button');
+  await again.waitForSelector('#predictions li', { timeout: 30_000 });
+
+  // A bad file now leaves the opened run as it was.
+  await again.setInputFiles('#open-run', { ...notARun, buffer: file.bytes.subarray(0, 40) });
+  await again.waitForSelector('#file-error:not([hidden])', { timeout: 30_000 });
+  assert.match(await again.locator('#file-error').textContent(), /not a usable checkpoint/);
+  assert.equal(await again.evaluate(() => document.body.dataset.steps), steps);
+  assert.equal(await again.evaluate(() => document.body.dataset.state), 'done');
+  await again.click('#predict-form button');
+  assert.equal(await again.locator('#explain-error').isHidden(), true);
+
+  // A finished run, as usual: Reset gives fresh weights, Train a new run.
+  await again.click('#reset');
+  await again.waitForFunction(() => document.body.dataset.state === 'idle' && document.body.dataset.steps === undefined, null, { timeout: 30_000 });
+  await again.click('#train');
+  await again.waitForFunction(() => document.body.dataset.state === 'training' && Number(document.body.dataset.steps) >= 4, null, { timeout: 60_000, polling: 100 });
+  await pauseIfTraining(again);
+  assert.equal((await epochRows(again)).length <= 2, true);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(againErrors, []);
+  await again.close();
+});
+
+test('a run saved mid-epoch opens paused and goes on as if it had never stopped', async () => {
+  // The same run straight through, for its numbers.
+  const straight = await open(SMALL_RUN);
+  await waitForEvent(straight.page, 'done', 240_000);
+  const [expected] = await events(straight.page, 'done');
+  await straight.page.close();
+
+  const { page, errors } = await open(SMALL_RUN.replace('&autostart=1', ''));
+  await waitForEvent(page, 'ready', 60_000);
+  for (let n = 1; n <= 3; n++) {
+    await page.click('#step');
+    await page.waitForFunction((k) => Number(document.body.dataset.steps) === k, n, { timeout: 60_000, polling: 100 });
+  }
+  const file = await download(page, '#save-run');
+  assert.equal(file.name, 'rnn-playground-m7-epoch0-step3.rnnpckpt');
+  await page.close();
+
+  const { page: again, errors: againErrors } = await open('?backend=cpu');
+  await waitForEvent(again, 'ready', 60_000);
+  await again.setInputFiles('#open-run', { name: file.name, mimeType: 'application/octet-stream', buffer: file.bytes });
+  await again.waitForFunction(() => document.body.dataset.state === 'paused' && document.body.dataset.steps === '3', null, { timeout: 60_000, polling: 100 });
+  assert.equal(await again.locator('#train').textContent(), 'Resume');
+  assert.match(await again.locator('#progress-text').textContent(), /Opened a saved run at epoch 1 of 2, batch 3 of \d+\. Press Resume/);
+  await again.click('#train');
+  // A file refused while the run trains leaves it training.
+  await again.setInputFiles('#open-run', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a run') });
+  await again.waitForSelector('#file-error:not([hidden])', { timeout: 30_000 });
+  await waitForEvent(again, 'done', 240_000);
+  const [done] = await events(again, 'done');
+  assert.deepEqual([done.epochs, done.train_loss, done.valid_loss, done.accuracy], [expected.epochs, expected.train_loss, expected.valid_loss, expected.accuracy]);
+  assert.equal((await epochRows(again)).length, 2);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(againErrors, []);
+  await again.close();
 });
 
 test('the page takes no commands from its host', async () => {

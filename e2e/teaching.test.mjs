@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { EXPERIMENTS, EXPLAINERS, TEACHING, CATALOG, QUESTION_COUNT, findTeaching } from '../www/experiments.js';
 import { initialLabState, labTransitions, summarize, activationStats, settled } from '../www/lab-state.js';
 import { storeOf } from '../www/state.js';
-import { resultsCsv, settingsQuery } from '../www/lab-view.js';
+import { resultsCsv } from '../www/lab-view.js';
+import { settingsQuery } from '../www/files.js';
 import { float32Neighbours } from '../www/widgets.js';
 
 const REPO = new URL('../', import.meta.url);

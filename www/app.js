@@ -91,6 +91,54 @@ function step() {
   dispatch('step');
 }
 
+// ---- keep and share: exports, and the run as a file ----
+// Loaded on first use, like the lab: the page's first load stays a handful of files.
+let share = null;
+function loadShare() {
+  share ??= import('./share.js').catch((error) => {
+    share = null; // try again on the next click
+    throw new Error(`the downloads could not load: ${error.message}`);
+  });
+  return share;
+}
+
+async function exportFile(kind) {
+  try {
+    await (await loadShare()).exportFile(kind, s, view.charts);
+  } catch (error) {
+    dispatch('fileFailed', { message: error.message });
+  }
+}
+
+// A fresh checkpoint from the worker (the run goes on), saved as a file.
+async function saveRun() {
+  dispatch('saving');
+  try {
+    const [saved, m] = await Promise.all([ask('save'), loadShare()]);
+    dispatch('saved', saved);
+    m.saveCheckpoint(s.run, saved);
+  } catch (error) {
+    dispatch('fileFailed', { message: `The run could not be saved: ${error.message}` });
+  }
+}
+
+// A saved run becomes the page's run: its settings, its history in the charts and table, paused
+// where it was saved. A file the worker refuses leaves the page as it was, and says why.
+async function openRun(file) {
+  dispatch('opening');
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const opened = await ask('open', { bytes, backend: s.backend.channel.kind === 'gpu' ? 'webgpu' : 'cpu' });
+    // Its settings become the page's (the page keeps its own backend choice); they are the run's
+    // own, built by the worker, so this does not fail short of a worker lost meanwhile.
+    await applySettings({ ...opened.config, backend: s.settings.backend })
+      .catch((error) => dispatch('settingsRejected', { message: error.message }));
+    dispatch('opened', opened);
+  } catch (error) {
+    dispatch('fileFailed', { message: `"${file.name}" could not be opened: ${error.message}` });
+  }
+}
+
 // ---- the lab: the chapter's experiments and explainers ----
 // Loaded on first use: it runs its own workers and keeps its own state, apart from the main run.
 let lab = null;
@@ -289,6 +337,16 @@ $('#step').addEventListener('click', step);
 $('#reset').addEventListener('click', () => tell('reset'));
 $('#keep').addEventListener('click', () => dispatch('keepRun'));
 $('#controls').addEventListener('submit', (e) => e.preventDefault());
+$('#share').addEventListener('click', (e) => {
+  const button = e.target.closest('button[data-export]');
+  if (button) exportFile(button.dataset.export);
+});
+$('#save-run').addEventListener('click', saveRun);
+$('#open-run').addEventListener('change', (e) => {
+  const [file] = e.target.files;
+  e.target.value = ''; // the same file again is a new choice
+  if (file) openRun(file);
+});
 $('#predict-form').addEventListener('submit', (e) => { e.preventDefault(); predict(); });
 $('#count-form').addEventListener('submit', (e) => { e.preventDefault(); countOn(); });
 view.draw(s);

@@ -15,6 +15,64 @@ function makePlot(el, opts, data) {
   return plot;
 }
 
+// A chart as a PNG Blob: its canvas on white, under its title, over a legend of the series shown
+// (uPlot draws the title and legend in HTML, which a canvas copy would leave out).
+export function chartPng({ plot }) {
+  const src = plot.ctx.canvas;
+  const r = src.width / plot.width || 1;
+  const pad = Math.round(10 * r);
+  const line = Math.round(20 * r);
+  const title = plot.root.querySelector('.u-title');
+  const shown = plot.series.slice(1).map((s, i) => ({ s, i: i + 1 })).filter(({ s }) => s.show && s.label);
+  const out = document.createElement('canvas');
+  const ctx = out.getContext('2d');
+  ctx.font = `${Math.round(12 * r)}px system-ui, sans-serif`;
+  // Legend entries, laid out in rows across the width: a 24 px swatch, the label, a gap.
+  const rows = [[]];
+  let x = pad;
+  for (const { s, i } of shown) {
+    const w = 30 * r + ctx.measureText(s.label).width + 14 * r;
+    if (x + w > src.width - pad && rows[rows.length - 1].length) { rows.push([]); x = pad; }
+    rows[rows.length - 1].push({ s, i, x });
+    x += w;
+  }
+  out.width = src.width;
+  out.height = line + pad + src.height + rows.length * line + pad;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, out.width, out.height);
+  ctx.fillStyle = '#111827';
+  ctx.textBaseline = 'middle';
+  ctx.font = `600 ${Math.round(14 * r)}px system-ui, sans-serif`;
+  ctx.textAlign = 'center';
+  ctx.fillText(title ? title.textContent : '', out.width / 2, pad + line / 2);
+  ctx.drawImage(src, 0, line + pad);
+  ctx.textAlign = 'left';
+  ctx.font = `${Math.round(12 * r)}px system-ui, sans-serif`;
+  rows.forEach((row, n) => {
+    const y = line + pad + src.height + n * line + line / 2;
+    for (const { s, i, x: left } of row) {
+      const color = typeof s.stroke === 'function' ? s.stroke(plot, i) : s.stroke;
+      ctx.strokeStyle = ctx.fillStyle = color || '#111827';
+      if (s.width) {
+        ctx.lineWidth = Math.max(1, s.width) * r;
+        ctx.setLineDash((s.dash || []).map((d) => d * r));
+        ctx.beginPath();
+        ctx.moveTo(left, y);
+        ctx.lineTo(left + 24 * r, y);
+        ctx.stroke();
+        ctx.setLineDash([]);
+      } else {
+        ctx.beginPath();
+        ctx.arc(left + 12 * r, y, 3.5 * r, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+      ctx.fillStyle = '#111827';
+      ctx.fillText(s.label, left + 30 * r, y);
+    }
+  });
+  return new Promise((resolve, reject) => out.toBlob((blob) => (blob ? resolve(blob) : reject(new Error('the chart could not be drawn as a PNG'))), 'image/png'));
+}
+
 // Per-batch training loss, the ghost run's, and the book's per-epoch training loss.
 export class LossChart {
   constructor(el) {

@@ -3,6 +3,7 @@
 // or explainer (answer, what to look for, code, widget). Only this module touches #lab-detail.
 import { OverlayChart } from './charts.js';
 import { summarize } from './lab-state.js';
+import { settingsQuery, urlValue, toCsv, num } from './files.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -22,9 +23,6 @@ const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 const count = (x) => (Number.isFinite(x) ? x.toLocaleString('en') : '–');
 const questionsLine = (qs) => `Question${qs.length > 1 ? 's' : ''} ${qs.join(', ')}`;
 
-// A setting's value as the URL writes it (toggles as 1/0).
-const urlValue = (v) => (v === true ? '1' : v === false ? '0' : String(v));
-export const settingsQuery = (settings) => new URLSearchParams(Object.entries(settings).map(([k, v]) => [k, urlValue(v)])).toString();
 const describe = (settings) => Object.entries(settings).map(([k, v]) => `${k}=${urlValue(v)}`).join(', ');
 
 // The results table's columns: heading, and the cell of a summarized run.
@@ -45,15 +43,13 @@ const COLUMNS = [
 
 /// The results as CSV: one row per run, its settings as a query string.
 export function resultsCsv(experiment, results) {
-  const quote = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-  const num = (x) => (Number.isFinite(x) ? String(x) : '');
   const head = ['experiment', 'label', 'accuracy', 'valid_loss', 'train_loss', 'params', 'seconds_per_epoch', 'ms_per_batch', 'peak_grad_norm', 'activation_mean_square', 'activation_step_change_square', 'activation_max_abs', 'backend', 'settings'];
   const rows = results.map((r) => [
     experiment.id, r.label, num(r.accuracy), num(r.valid_loss), num(r.train_loss), num(r.params), num(r.seconds_per_epoch), num(r.ms_per_batch), num(r.peak_grad_norm),
     num(r.activations && r.activations.mean_square), num(r.activations && r.activations.step_change_square), num(r.activations && r.activations.max_abs),
     r.backend || '', settingsQuery(r.config),
   ]);
-  return [head, ...rows].map((row) => row.map(quote).join(',')).join('\n') + '\n';
+  return toCsv(head, rows);
 }
 
 /// The results as JSON: what the `experiment` event carries, with the title and questions.

@@ -28,6 +28,7 @@ function initialState() {
     runError: null,
     configError: null,
     explain: { ranked: null, hidden: null, counted: null, error: null },
+    file: { busy: null, error: null }, // saving or opening the run as a file, and why it failed
   };
 }
 
@@ -157,11 +158,42 @@ export const transitions = {
       accuracy: last.accuracy,
       seconds: run.epochs.reduce((a, e) => a + e.seconds, 0) / run.epochs.length,
       backend: run.backend,
+      settings: run.config || run.settings,
       losses: run.steps.map((x) => x.loss),
       epochs: run.epochs.slice(),
     }];
     return true;
   },
+
+  // ---- the run as a file ----
+  saving(s) { s.file = { busy: 'saving', error: null }; },
+  // The worker's fresh checkpoint, also where another worker could take the run up.
+  saved(s, saved) {
+    s.file = { busy: null, error: null };
+    if (live(s)) s.run.checkpoint = { bytes: saved.bytes, step: saved.step, epochs: saved.epochs };
+  },
+  opening(s) { s.file = { busy: 'opening', error: null }; },
+  // The worker restored a saved run (after `settingsApplied` with its settings): it replaces the
+  // run before it, with its history, paused where it was saved (or done).
+  opened(s, data) {
+    const { history, progress } = data;
+    s.run = newRun(s);
+    transitions.created(s, data);
+    s.run.steps = history.steps;
+    s.run.epochs = history.epochs;
+    s.file = { busy: null, error: null };
+    s.runError = null;
+    if (progress.phase === 'done') {
+      s.phase = 'done';
+      const line = progressLine(s.run, progress);
+      s.progress = { ...line, text: `Opened a saved run. ${line.text}` };
+    } else {
+      s.phase = 'paused';
+      const at = progress.phase === 'valid' ? 'validating' : `batch ${progress.batch} of ${progress.batches}`;
+      s.progress = { fraction: progress.step / Math.max(progress.total_steps, 1), text: `Opened a saved run at epoch ${progress.epoch + 1} of ${progress.epochs}, ${at}. Press Resume to go on.` };
+    }
+  },
+  fileFailed(s, { message }) { s.file = { busy: null, error: message }; },
 
   // ---- workers ----
   workerStarted(s, { channel }) {

@@ -37,16 +37,18 @@ export class PageView {
     this.drawRun(s);
     this.drawBody(s);
     this.drawCompare(s);
+    this.drawShare(s);
     this.drawExplain(s);
     this.drawUrl(s);
   }
 
-  drawRunControls({ phase, run }) {
-    $('#train').disabled = phase === 'loading' || phase === 'training';
+  drawRunControls({ phase, run, file }) {
+    const opening = file.busy === 'opening'; // the run is about to be replaced
+    $('#train').disabled = phase === 'loading' || phase === 'training' || opening;
     setText('#train', phase === 'paused' ? 'Resume' : 'Train');
     $('#pause').disabled = phase !== 'training';
-    $('#step').disabled = phase === 'loading' || phase === 'training' || phase === 'done';
-    $('#reset').disabled = phase === 'loading';
+    $('#step').disabled = phase === 'loading' || phase === 'training' || phase === 'done' || opening;
+    $('#reset').disabled = phase === 'loading' || opening;
     $('#keep').disabled = !(phase === 'done' && run && run.epochs.length);
   }
 
@@ -125,6 +127,17 @@ export class PageView {
       return tr;
     }));
     $('#compare').hidden = !kept.length;
+  }
+
+  // The "Keep and share" buttons: each only when there is something to save.
+  drawShare({ phase, run, kept, file }) {
+    const steps = !!(run && run.steps.length);
+    for (const id of ['#export-epochs-csv', '#export-steps-csv', '#export-history-json']) $(id).disabled = !steps;
+    for (const id of ['#export-kept-csv', '#export-kept-json']) $(id).disabled = !kept.length;
+    for (const id of ['#export-loss-png', '#export-epoch-png', '#export-grad-png']) $(id).disabled = phase === 'loading';
+    $('#save-run').disabled = phase === 'loading' || !(run && run.created) || !!file.busy;
+    $('#open-run').disabled = phase === 'loading' || !!file.busy;
+    setMessage('#file-error', file.error);
   }
 
   drawExplain({ explain }) {

@@ -135,17 +135,21 @@ async function create(config, restoreFrom = null) {
   trainMsPerBatch = null;
   post('status', { message: restoreFrom ? 'Restoring the run…' : 'Compiling and preparing the model…' });
   run = restoreFrom ? await api.Run.restore(restoreFrom.bytes, restoreFrom.backend) : await api.Run.create(config);
-  post('created', {
-    restored: !!restoreFrom,
-    backend: run.backend(),
-    backendDescription: run.backendDescription(),
-    backendReason: run.backendReason() ?? null,
-    paramCount: run.paramCount(),
-    config: run.config(),
-    batchesPerEpoch: run.batchesPerEpoch(),
-    groups: run.history().groups,
-  });
+  post('created', { restored: !!restoreFrom, ...described(run) });
   lastCheckpoint = performance.now();
+}
+
+// What the page is told of a run, created or restored: its backend, size, config and shape.
+function described(r) {
+  return {
+    backend: r.backend(),
+    backendDescription: r.backendDescription(),
+    backendReason: r.backendReason() ?? null,
+    paramCount: r.paramCount(),
+    config: r.config(),
+    batchesPerEpoch: r.batchesPerEpoch(),
+    groups: r.history().groups,
+  };
 }
 
 const handlers = {
@@ -216,6 +220,31 @@ const handlers = {
     if (run.progress().phase === 'done') return null;
     return { ...(await snapshot()), wasRunning };
   },
+  // The run's state now, to save as a file; the run goes on. Taken between training batches, as
+  // `handover` does: a validation pass under way is finished first.
+  async save() {
+    if (!run) throw new Error('there is no run to save yet: press Train or Step first');
+    while (run.progress().phase === 'valid') {
+      const out = await turn(batchesPerTurn());
+      if (out.error) throw new Error(out.error);
+    }
+    return snapshot();
+  },
+  // A run saved as a file becomes this worker's run, paused, with its history. The bytes are
+  // restored before the current run is dropped, so a file that is not a checkpoint leaves it as
+  // it was (the rejection says why).
+  async open({ bytes, backend }) {
+    await ready;
+    const opened = await api.Run.restore(bytes, backend);
+    generation += 1;
+    running = false;
+    if (run) run.free();
+    run = opened;
+    msPerBatch = null;
+    trainMsPerBatch = null;
+    lastCheckpoint = performance.now();
+    return { ...described(run), history: run.history(), progress: run.progress() };
+  },
   async start({ config }) {
     await create(config);
     running = true;
@@ -263,6 +292,10 @@ const handlers = {
   },
 };
 
+// Asks that only read the run, or refuse a file before touching it: when one fails, a run that
+// is training goes on (the page still shows it training).
+const LEAVE_RUN = new Set(['book', 'parseQuery', 'describe', 'schema', 'preset', 'probeBackend', 'webgpuAdapter', 'measure', 'save', 'open', 'predict', 'countOn', 'hidden']);
+
 // Messages and training turns run one at a time, in order.
 let queue = Promise.resolve();
 function enqueue(task) {
@@ -286,7 +319,7 @@ async function handle(data) {
     const result = await handler(data);
     if (data.id !== undefined) post('reply', { id: data.id, result });
   } catch (error) {
-    running = false;
+    if (!LEAVE_RUN.has(data.type)) running = false;
     if (data.id !== undefined) post('reply', { id: data.id, error: message(error) });
     else post('error', { message: message(error) });
   }
