@@ -261,6 +261,37 @@ test('embed mode shows only the listed controls', async () => {
   await page.close();
 });
 
+test('the model is drawn as a diagram from the settings, and drawn again when they change', async () => {
+  const { page, errors, requests } = await open('?model=m3&backend=cpu');
+  await waitForEvent(page, 'ready', 60_000);
+  // Loaded when its panel is first opened, not with the page.
+  assert.ok(!requests.some((u) => u.endsWith('/diagram.js')), 'diagram.js loads only when its panel opens');
+  await page.locator('#diagram-panel summary').click();
+  const marks = (mark) => page.locator(`#diagram svg [data-mark="${mark}"]`);
+  await marks('shared-hh').first().waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('#diagram svg title').count(), 1);
+  assert.equal(await marks('shared-hh').count(), 1);
+  assert.match(await marks('shared-hh').textContent(), /h_h \(one matrix, used 3 times\)/);
+  assert.ok(await marks('detach').count() > 0, 'm3 shows where its carried state is detached');
+  assert.equal(await marks('cell').count(), 3, 'three steps, one layer');
+  assert.match(await page.locator('#diagram-legend [data-mark=detach]').textContent(), /zeroed at each epoch start and before validation/);
+  assert.match(await page.locator('#diagram-caption').textContent(), /m3/);
+  for (const mark of ['dropout', 'ar', 'tar', 'tie']) assert.equal(await marks(mark).count(), 0, `m3 has no ${mark}`);
+  await page.locator('#diagram-panel').screenshot({ path: join(SHOTS, 'diagram-m3.png') });
+
+  await page.locator('#ctl-model').selectOption('m7');
+  await page.waitForFunction(() => document.querySelector('#diagram svg [data-mark=tie]'), null, { timeout: 30_000 });
+  for (const mark of ['dropout', 'ar', 'tar', 'tie', 'detach', 'steps']) assert.ok(await marks(mark).count() > 0, `m7 shows ${mark}`);
+  assert.deepEqual(await marks('shared-hh').allTextContents(), ["layer 1's h_h (one matrix, used 16 times)", "layer 2's h_h (one matrix, used 16 times)"]);
+  assert.equal(await marks('cell').count(), 2 * 7, 'two stacked layers, seven of the 16 steps drawn');
+  const caption = await page.locator('#diagram-caption').textContent();
+  assert.match(caption, /m6 to m7/);
+  for (const word of [/dropout/i, /AR/, /TAR/, /tied/]) assert.match(caption, word);
+  await page.locator('#diagram-panel').screenshot({ path: join(SHOTS, 'diagram-m7.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('an invalid parameter shows a notice and the page still trains', async () => {
   const { page, errors } = await open('?model=m7&hidden=-5&epochs=1&bs=256&backend=cpu&autostart=1');
   await waitForEvent(page, 'ready', 60_000);

@@ -139,6 +139,20 @@ async function openRun(file) {
   }
 }
 
+// ---- the model, drawn: diagram.js, loaded when its panel is first opened ----
+let diagram = null;
+async function diagramOpened() {
+  if (!$('#diagram-panel').open) return;
+  try {
+    diagram ??= import('./diagram.js');
+    view.useDiagram(await diagram);
+    view.draw(s);
+  } catch (error) {
+    diagram = null; // try again on the next opening
+    dispatch('notice', { message: `The drawing of the model could not load: ${error.message}` });
+  }
+}
+
 // ---- the lab: the chapter's experiments and explainers ----
 // Loaded on first use: it runs its own workers and keeps its own state, apart from the main run.
 let lab = null;
@@ -342,6 +356,7 @@ $('#share').addEventListener('click', (e) => {
   if (button) exportFile(button.dataset.export);
 });
 $('#save-run').addEventListener('click', saveRun);
+$('#diagram-panel').addEventListener('toggle', diagramOpened);
 $('#open-run').addEventListener('change', (e) => {
   const [file] = e.target.files;
   e.target.value = ''; // the same file again is a new choice

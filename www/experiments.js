@@ -126,7 +126,7 @@ export const EXPERIMENTS = [
     question: 'Unrolled, an RNN is already deep, but every step reuses one weight matrix. Does a second layer, with its own weights, reading the first one\'s outputs, help?',
     baseline: { label: 'one LSTM layer', settings: { model: 'm6', hidden: 32, epochs: 10, layers: 1 } },
     variants: [{ label: 'two stacked LSTM layers (m6)', change: { layers: 2 } }],
-    watch: 'Picture the stack: the first layer\'s outputs at each step are the second layer\'s inputs. The main page\'s heatmap draws one panel per layer.',
+    watch: 'See the stack in "The model, drawn" under the charts (pick m5, m6 or m7): the first layer\'s outputs at each step are the second layer\'s inputs. The main page\'s heatmap draws one panel per layer.',
     verdict: ([one, two]) => `One layer: accuracy ${n3(one.accuracy)} with ${int(one.params)} parameters; two stacked: ${n3(two.accuracy)} with ${int(two.params)} after ${epochs(one)}.`
       + ' The second layer adds weights of its own, so the network is deep in more than the reuse of one matrix.',
     expect: ([one, two]) => two.accuracy > one.accuracy,
@@ -231,7 +231,7 @@ export const EXPLAINERS = [
     questions: [5, 9],
     title: 'An RNN is a loop; unrolled, a deep network',
     answer: 'LMModel1 writes its three steps out: embed, add, apply the hidden layer, three times. Written as a for loop over the words, the same code handles any number of words: that loop is a recurrent neural network. Drawn with the loop undone, one layer per step, it is the unrolled representation: an ordinary multi-layer network whose layers all share one weight matrix.',
-    look: 'm1 and m2 train to the same numbers here: our Rust has one loop for both, and a unit test checks it against the written-out form to 1e-5.',
+    look: 'Open "The model, drawn" under the charts with m1 or m2: the unrolled picture, one box per word, all sharing the one h_h matrix. m1 and m2 train to the same numbers here: our Rust has one loop for both, and a unit test checks it against the written-out form to 1e-5.',
     snippet: {
       pytorch: '# unrolled\nh = F.relu(self.h_h(self.i_h(x[:, 0])))\nh = F.relu(self.h_h(h + self.i_h(x[:, 1])))\n# the same as a loop\nh = 0\nfor t in range(x.shape[1]):\n    h = F.relu(self.h_h(h + self.i_h(x[:, t])))',
       rust: { path: 'src/model/ladder.rs', line: 'fn m1_unrolled_equals_the_loop() {' },

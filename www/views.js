@@ -27,7 +27,8 @@ export class PageView {
   constructor({ params }) {
     this.params = params;
     this.charts = { loss: new LossChart($('#loss-chart')), epoch: new EpochChart($('#epoch-chart')), grad: new GradChart($('#grad-chart')) };
-    this.drawn = { charts: null, kept: null, query: null, explain: {} }; // what was last drawn
+    this.drawn = { charts: null, kept: null, query: null, explain: {}, diagram: null }; // what was last drawn
+    this.diagram = null; // diagram.js, once its panel has been opened (see useDiagram)
     $('#baseline').textContent = BASELINE.toFixed(4);
   }
 
@@ -39,7 +40,13 @@ export class PageView {
     this.drawCompare(s);
     this.drawShare(s);
     this.drawExplain(s);
+    this.drawDiagram(s);
     this.drawUrl(s);
+  }
+
+  // The loaded diagram.js: from now on the model is drawn while its panel is open.
+  useDiagram(module) {
+    this.diagram = module;
   }
 
   drawRunControls({ phase, run, file }) {
@@ -149,6 +156,13 @@ export class PageView {
     if (explain.counted !== d.counted) setText('#count-out', explain.counted || '');
     setMessage('#explain-error', explain.error);
     this.drawn.explain = explain;
+  }
+
+  // The model the settings build, drawn again when they change (a new settings object).
+  drawDiagram({ settings, differences }) {
+    if (!this.diagram || !settings || !$('#diagram-panel').open || this.drawn.diagram === settings) return;
+    this.drawn.diagram = settings;
+    this.diagram.drawDiagram({ figure: $('#diagram'), caption: $('#diagram-caption'), legend: $('#diagram-legend') }, settings, differences);
   }
 
   // The settings' URL form, with the page's own parameters (autostart, embed, controls) kept.
