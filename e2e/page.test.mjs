@@ -659,6 +659,31 @@ test('every experiment, linked with autostart, trains its runs and reports a mea
   console.log(`all ${measured.length} experiments: ${measured.reduce((a, m) => a + m.seconds, 0).toFixed(0)} s of training`);
 });
 
+test('context-by-position: accuracy at each position within the sequence rises from the first word to the last', async () => {
+  const { page, errors } = await open('?experiment=context-by-position&autostart=1');
+  await waitForEvent(page, 'experiment', 180_000);
+  const [event] = await events(page, 'experiment');
+  assert.equal(event.id, 'context-by-position');
+  const a = event.runs[0].accuracy_by_position;
+  assert.ok(Array.isArray(a) && a.length === event.runs[0].config.bptt, JSON.stringify(a));
+  assert.ok(a.every((v) => finite(v) && v >= 0 && v <= 1), JSON.stringify(a));
+  const last4 = a.slice(-4).reduce((x, y) => x + y, 0) / 4;
+  assert.ok(a[0] < a[a.length - 1] && a[0] < last4, `first ${a[0]}, last ${a[a.length - 1]}: ${JSON.stringify(a)}`);
+  // Every position has one prediction per validation row: the mean is the reported accuracy.
+  const mean = a.reduce((x, y) => x + y, 0) / a.length;
+  assert.ok(Math.abs(mean - event.runs[0].accuracy) < 1e-4, `mean ${mean} vs accuracy ${event.runs[0].accuracy}`);
+  assert.equal(event.as_expected, true);
+  assert.match(event.verdict, /^position 1: 0\.\d\d; position 16: 0\.\d\d/);
+  await page.waitForFunction(() => document.querySelector('#lab').dataset.lab === 'done', null, { timeout: 5_000 });
+  assert.equal(await page.locator('#lab-positions').isVisible(), true);
+  const b = event.runs[1].accuracy_by_position;
+  assert.ok(Array.isArray(b) && b.length === a.length && b[0] > a[0], `carried state: ${JSON.stringify(b)}`);
+  assert.equal(await page.locator('#lab-positions svg rect').count(), a.length + b.length);
+  assert.deepEqual(errors, []);
+  console.log(`context-by-position: ${event.verdict} [${a.map((v) => v.toFixed(3)).join(', ')}] carried [${b.map((v) => v.toFixed(3)).join(', ')}]`);
+  await page.close();
+});
+
 test('the results download as CSV and JSON from Blob URLs, under the page\'s CSP', async () => {
   const { page, errors } = await open('?experiment=carry-state&autostart=1');
   await waitForEvent(page, 'experiment', 180_000);

@@ -334,3 +334,48 @@ fn predictions_are_probabilities() {
     assert!((probs.iter().sum::<f32>() - 1.0).abs() < 1e-4);
     assert_eq!(t.hidden_activations(&ids).dims(), [2, 4, 32]);
 }
+
+#[test]
+fn accuracy_by_position_rises_with_context_and_averages_to_the_accuracy() {
+    // Each sequence from a zero state (as validation then does too), so the first word of each
+    // has no context; with the state carried (the book's m4) every position has some.
+    let mut t = trainer(RunConfig {
+        epochs: 2,
+        hidden: 32,
+        stateful: false,
+        ..RunConfig::preset(Preset::M4)
+    });
+    while !t.is_done() {
+        t.run_epoch().unwrap();
+    }
+    let by_position = t.accuracy_by_position().unwrap();
+    assert_eq!(by_position.len(), t.config().bptt);
+    assert!(
+        by_position.iter().all(|a| (0.0..=1.0).contains(a)),
+        "{by_position:?}"
+    );
+    let last4 = by_position[by_position.len() - 4..].iter().sum::<f32>() / 4.0;
+    assert!(
+        by_position[0] + 0.1 < last4,
+        "position 0 ({}) must be clearly below the last four ({last4}): {by_position:?}",
+        by_position[0]
+    );
+    // Every position has one prediction per validation row, so the plain mean is the accuracy.
+    let mean = by_position.iter().sum::<f32>() / by_position.len() as f32;
+    let (_, accuracy) = t.evaluate();
+    assert!(
+        (mean as f64 - accuracy).abs() < 1e-5,
+        "mean {mean} vs accuracy {accuracy}"
+    );
+    eprintln!("m4 accuracy by position: {by_position:?} (accuracy {accuracy})");
+}
+
+#[test]
+fn accuracy_by_position_needs_a_prediction_after_every_token() {
+    let t = trainer(RunConfig::preset(Preset::M3));
+    let err = t.accuracy_by_position().unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "accuracy by position needs a prediction after every token (every=1)"
+    );
+}

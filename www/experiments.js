@@ -26,13 +26,15 @@ const act = (r, k) => (r.activations ? r.activations[k] : NaN);
 // An experiment: the baseline's settings and each variant's change; a variant's settings are
 // always `{...baseline, ...change}`, and every run trains on the CPU (one worker each), so the
 // runs differ in nothing else: same epochs, same seed, same backend.
-function experiment({ id, questions, title, question, baseline, variants, watch, verdict, expect = null }) {
+// `byPosition`: each trained run also measures its validation accuracy at each position within
+// the sequence (every-token models only), carried as `accuracy_by_position` and drawn as bars.
+function experiment({ id, questions, title, question, baseline, variants, watch, verdict, expect = null, byPosition = false }) {
   const base = { seed: 3, ...baseline.settings, backend: 'cpu' };
   const runs = [
     { label: baseline.label, change: {}, settings: base },
     ...variants.map((v) => ({ label: v.label, change: v.change, settings: { ...base, ...v.change } })),
   ];
-  return { kind: 'experiment', id, questions, title, question, baseline: base, variants, runs, watch, verdict, expect };
+  return { kind: 'experiment', id, questions, title, question, baseline: base, variants, runs, watch, verdict, expect, byPosition };
 }
 
 // An explainer: an answer in a few sentences, what to look for on the page, and optionally code
@@ -105,6 +107,28 @@ export const EXPERIMENTS = [
     verdict: ([last, every]) => `One prediction per sequence: accuracy ${n3(last.accuracy)}; one after every word: ${n3(every.accuracy)} after ${epochs(every)}`
       + ' with the same batches: sixteen targets per sequence instead of one give sixteen times the signal for about the same work per batch.',
     expect: ([last, every]) => every.accuracy > last.accuracy,
+  }),
+  experiment({
+    id: 'context-by-position',
+    questions: [15, 16],
+    title: 'Accuracy by position: early words have little context',
+    question: 'With a prediction after every word, the first prediction of a sequence has seen one word and the last has seen sixteen. How much better are the later ones?',
+    baseline: { label: 'a prediction after every word, each sequence from zeros (m4)', settings: { model: 'm4', hidden: 64, epochs: 3, stateful: false } },
+    variants: [{ label: 'the state carried over from the sequence before (the book\'s m4)', change: { stateful: true } }],
+    watch: 'The bars: validation accuracy at each of the 16 positions. From a zero state, position 1 sees only its own word; with the state carried over, it sees the text before too.',
+    verdict: ([fresh, carried]) => {
+      const a = fresh.accuracy_by_position || [];
+      const b = carried.accuracy_by_position || [];
+      return `position 1: ${n2(a[0])}; position ${a.length}: ${n2(a[a.length - 1])} (m4 from zeros, ${epochs(fresh)}; overall ${n3(fresh.accuracy)}).`
+        + ' A prediction with more words of context behind it is more often right; averaged over the positions, these are the accuracy the model reports.'
+        + ` With the state carried over, position 1 already has the text before: ${n2(b[0])}, position ${b.length}: ${n2(b[b.length - 1])}.`;
+    },
+    expect: ([fresh, carried]) => {
+      const a = fresh.accuracy_by_position || [];
+      const b = carried.accuracy_by_position || [];
+      return a.length > 1 && a[0] < a[a.length - 1] && b.length > 0 && b[0] > a[0];
+    },
+    byPosition: true,
   }),
   experiment({
     id: 'deep-unrolled',

@@ -29,6 +29,7 @@ function newTrial(experiment, token) {
       fraction: 0,
       error: null,
       activations: null, // the last layer's, on PROBE_TEXT, once trained (activationStats)
+      byPosition: null, // validation accuracy at each position, once trained (where asked)
     })),
     results: null, // summarize(run) of each run, once all have finished
     verdict: null,
@@ -70,11 +71,12 @@ export const labTransitions = {
     run.fraction = 1;
     return true;
   },
-  runProbed(s, { token, index, activations }) {
+  runProbed(s, { token, index, activations, byPosition = null }) {
     const run = liveRun(s, token, index);
     if (!run) return false;
     run.phase = 'done';
     run.activations = activations;
+    run.byPosition = byPosition;
     return true;
   },
   runFailed(s, { token, index, message }) {
@@ -127,6 +129,9 @@ export function summarize(run) {
     epochs: run.epochs.length,
     backend: run.backend,
     activations: run.activations,
+    // Validation accuracy at each position within the sequence, first word first (experiments
+    // that ask for it; null otherwise).
+    accuracy_by_position: run.byPosition || null,
   };
 }
 

@@ -23,6 +23,42 @@ const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 const count = (x) => (Number.isFinite(x) ? x.toLocaleString('en') : '–');
 const questionsLine = (qs) => `Question${qs.length > 1 ? 's' : ''} ${qs.join(', ')}`;
 
+// A bar chart (SVG) of a run's validation accuracy at each position within the sequence.
+const SVG = 'http://www.w3.org/2000/svg';
+function svg(tag, attrs = {}, text = null) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== null) node.textContent = text;
+  return node;
+}
+const BAR_COLOURS = ['#4a7ab5', '#d08a2e', '#5a9e5a'];
+// Runs side by side at each position, one colour each (named in the caption).
+function drawPositionBars(figure, runs) {
+  const positions = Math.max(...runs.map((r) => r.accuracy_by_position.length));
+  const [w, h, left, bottom, top] = [480, 160, 34, 22, 8];
+  const step = (w - left) / positions;
+  const barWidth = Math.max(1, (step - 2) / runs.length);
+  const y = (v) => top + (1 - v) * (h - top - bottom);
+  const label = runs.map((r) => `${r.label}: ${r.accuracy_by_position.map((v) => v.toFixed(2)).join(', ')}`).join('; ');
+  const chart = svg('svg', { viewBox: `0 0 ${w} ${h}`, width: '100%', role: 'img', 'aria-label': `Validation accuracy by position. ${label}` });
+  for (const v of [0, 0.5, 1]) {
+    chart.append(svg('line', { x1: left, x2: w, y1: y(v), y2: y(v), stroke: '#ccc' }));
+    chart.append(svg('text', { x: left - 4, y: y(v) + 4, 'text-anchor': 'end', 'font-size': 10 }, v.toFixed(1)));
+  }
+  for (let i = 0; i < positions; i++) {
+    runs.forEach((r, k) => {
+      const v = r.accuracy_by_position[i];
+      if (!Number.isFinite(v)) return;
+      const bar = svg('rect', { x: left + i * step + 1 + k * barWidth, y: y(v), width: barWidth, height: y(0) - y(v), fill: BAR_COLOURS[k % BAR_COLOURS.length] });
+      bar.append(svg('title', {}, `${r.label}, position ${i + 1}: accuracy ${v.toFixed(3)}`));
+      chart.append(bar);
+    });
+    chart.append(svg('text', { x: left + (i + 0.5) * step, y: h - 6, 'text-anchor': 'middle', 'font-size': 10 }, String(i + 1)));
+  }
+  const key = runs.map((r, k) => `${['blue', 'orange', 'green'][k % 3]}: ${r.label}`).join('; ');
+  figure.replaceChildren(chart, el('figcaption', { textContent: `Validation accuracy at each position within the sequence; position 1 is the first word (${key}).` }));
+}
+
 const describe = (settings) => Object.entries(settings).map(([k, v]) => `${k}=${urlValue(v)}`).join(', ');
 
 // The results table's columns: heading, and the cell of a summarized run.
@@ -155,6 +191,7 @@ export class LabView {
       verdict: el('p', { className: 'verdict', id: 'lab-verdict', 'aria-live': 'polite' }),
       error: el('p', { className: 'error', id: 'lab-error', role: 'alert', hidden: true }),
       downloads: el('p', { className: 'lab-downloads', id: 'lab-downloads', hidden: true }),
+      positions: el('figure', { className: 'lab-positions', id: 'lab-positions', hidden: true }),
     };
     const p = this.parts;
     this.root.replaceChildren(
@@ -163,7 +200,7 @@ export class LabView {
       el('table', { className: 'lab-spec' }, [el('caption', { textContent: 'The runs: the same seed, epochs and backend; each variant changes only this' }), spec]),
       el('p', { className: 'lab-look', textContent: `Watch: ${x.watch}` }),
       el('div', { className: 'lab-actions' }, [run, stop]),
-      p.status, p.progress, p.chart,
+      p.status, p.progress, p.chart, p.positions,
       el('div', { className: 'table-wrap' }, [el('table', { id: 'lab-results' }, [
         el('thead', {}, [el('tr', {}, [...COLUMNS.map(([h]) => el('th', { textContent: h })), el('th', { textContent: 'settings' })])]),
         p.results,
@@ -224,6 +261,9 @@ export class LabView {
     const seconds = ((performance.now() - trial.started) / 1000).toFixed(0);
     p.error.hidden = trial.phase !== 'failed';
     if (trial.phase === 'failed') p.error.textContent = trial.error;
+    const byPosition = trial.phase === 'done' && trial.results ? trial.results.filter((r) => r.accuracy_by_position) : [];
+    p.positions.hidden = !byPosition.length;
+    if (byPosition.length) drawPositionBars(p.positions, byPosition);
     if (trial.phase === 'running') {
       p.status.textContent = `Training ${trial.runs.length} runs at once, each in its own CPU worker…`;
       p.verdict.textContent = '';

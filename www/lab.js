@@ -83,17 +83,27 @@ export function createLab({ emit }) {
     }
   }
 
-  // The trained model reads PROBE_TEXT once, so the lab can measure its activations.
+  // The trained model reads PROBE_TEXT once, so the lab can measure its activations; where the
+  // experiment asks, its validation accuracy at each position within the sequence too.
   async function probe(t, index, channel) {
     let activations = null;
+    let byPosition = null;
     try {
       activations = activationStats(await channel.ask('hidden', { text: PROBE_TEXT }));
     } catch (error) {
       if (channel.retired) return; // stopped meanwhile
       activations = null; // the numbers of training still stand
     }
+    if (s.trial && s.trial.token === t && s.trial.experiment.byPosition) {
+      try {
+        byPosition = Array.from(await channel.ask('accuracyByPosition', {}));
+      } catch (error) {
+        if (channel.retired) return;
+        byPosition = null;
+      }
+    }
     channel.retire('its run has finished');
-    if (dispatch('runProbed', { token: t, index, activations })) conclude(t);
+    if (dispatch('runProbed', { token: t, index, activations, byPosition })) conclude(t);
   }
 
   function fail(t, index, channel, why) {

@@ -290,11 +290,15 @@ const handlers = {
   async hidden({ text }) {
     return run.hiddenStates(text);
   },
+  // Validation accuracy at each position within the sequence (every-token models only).
+  async accuracyByPosition() {
+    return run.accuracyByPosition();
+  },
 };
 
 // Asks that only read the run, or refuse a file before touching it: when one fails, a run that
 // is training goes on (the page still shows it training).
-const LEAVE_RUN = new Set(['book', 'parseQuery', 'describe', 'schema', 'preset', 'probeBackend', 'webgpuAdapter', 'measure', 'save', 'open', 'predict', 'countOn', 'hidden']);
+const LEAVE_RUN = new Set(['book', 'parseQuery', 'describe', 'schema', 'preset', 'probeBackend', 'webgpuAdapter', 'measure', 'save', 'open', 'predict', 'countOn', 'hidden', 'accuracyByPosition']);
 
 // Messages and training turns run one at a time, in order.
 let queue = Promise.resolve();
@@ -313,7 +317,7 @@ async function handle(data) {
   const handler = handlers[data.type];
   try {
     if (!handler) throw new Error(`unknown message type ${JSON.stringify(data.type)}`);
-    if (data.id !== undefined && !run && ['predict', 'countOn', 'hidden'].includes(data.type)) {
+    if (data.id !== undefined && !run && ['predict', 'countOn', 'hidden', 'accuracyByPosition'].includes(data.type)) {
       throw new Error('no model yet: press Train first');
     }
     const result = await handler(data);

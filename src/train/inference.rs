@@ -56,6 +56,54 @@ pub fn evaluate(
     totals.expect("at least one validation batch") * scale
 }
 
+/// Validation accuracy at each position t = 0..seq_len-1 within the sequence (every-token models
+/// only): the share of validation rows whose prediction after the word at position t is the word
+/// that follows. The state is handled as `evaluate` handles it (zero, carried from batch to batch
+/// when `stateful`), so with equal counts per position the mean of these is `evaluate`'s accuracy.
+/// [seq_len], still on the device.
+pub fn accuracy_by_position(
+    model: &LanguageModel,
+    batches: &[Batch],
+    stateful: bool,
+    device: &Device,
+) -> Tensor<1> {
+    let positions = batches.iter().map(|b| b.seq_len).max().unwrap_or(0);
+    let mut state = None;
+    let mut correct: Option<Tensor<1>> = None;
+    let mut counts = vec![0usize; positions];
+    for batch in batches {
+        let (inputs, targets) = batch_tensors(batch, true, device);
+        let out = model.forward(inputs, state.take(), &Noise::none());
+        if stateful {
+            state = Some(out.state.into_iter().map(LayerState::detached).collect());
+        }
+        let [rows, time] = [batch.rows, batch.seq_len];
+        let mut hits: Tensor<1> = out
+            .logits
+            .argmax(1)
+            .reshape([rows * time])
+            .equal(targets)
+            .int()
+            .float()
+            .reshape([rows, time])
+            .sum_dim(0)
+            .reshape([time]);
+        if time < positions {
+            hits = Tensor::cat(vec![hits, Tensor::zeros([positions - time], device)], 0);
+        }
+        for count in counts.iter_mut().take(time) {
+            *count += rows;
+        }
+        correct = Some(match correct {
+            Some(c) => c + hits,
+            None => hits,
+        });
+    }
+    let scale: Vec<f32> = counts.iter().map(|&n| 1.0 / n.max(1) as f32).collect();
+    let scale = Tensor::from_data(TensorData::new(scale, [positions]), device);
+    correct.expect("at least one validation batch") * scale
+}
+
 /// Summed loss (mean loss x rows, fastai's batch-size weighting) and correct predictions of one
 /// validation batch, with the state after it.
 pub(crate) fn valid_batch_sums(

@@ -398,6 +398,33 @@ impl Trainer {
         (v[0] as f64, v[1] as f64)
     }
 
+    /// Validation accuracy at each position within the sequence (`inference::accuracy_by_position`,
+    /// state handled as `evaluate_tensor` does), still on the device; an error for a model that
+    /// predicts only the last token.
+    pub fn accuracy_by_position_tensor(&self) -> Result<Tensor<1>, TrainError> {
+        if !self.config.every_token {
+            return Err(TrainError::NotNow(
+                "accuracy by position needs a prediction after every token (every=1)".into(),
+            ));
+        }
+        Ok(inference::accuracy_by_position(
+            &self.model().valid(),
+            &self.data.valid_batches,
+            self.config.stateful,
+            &self.base_device,
+        ))
+    }
+
+    /// `accuracy_by_position_tensor`, read back (blocking: native only).
+    pub fn accuracy_by_position(&self) -> Result<Vec<f32>, TrainError> {
+        Ok(self
+            .accuracy_by_position_tensor()?
+            .into_data()
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .expect("f32 accuracies"))
+    }
+
     /// Runs the rest of the current epoch (training and validation) and reads its record.
     pub fn run_epoch(&mut self) -> Result<Option<EpochRecord>, TrainError> {
         while !self.is_done() {

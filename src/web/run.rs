@@ -213,6 +213,23 @@ impl Run {
         })
     }
 
+    /// Validation accuracy at each position within the sequence (first word first), without
+    /// training: resolves to an array of numbers; rejects for a model that predicts only the
+    /// last token.
+    #[wasm_bindgen(js_name = accuracyByPosition)]
+    pub fn accuracy_by_position(&self) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let guard = state.try_borrow().map_err(|_| busy())?;
+            let tensor = guard
+                .trainer
+                .accuracy_by_position_tensor()
+                .map_err(js_error)?;
+            let values = read_floats(tensor).await?;
+            to_js(&values)
+        })
+    }
+
     /// Next-word probabilities after `text`, most likely first: `[{token, prob}, ...]` (all 30).
     pub fn predict(&self, text: String) -> Promise {
         let state = self.state.clone();
