@@ -171,7 +171,7 @@ test('backend=webgpu: training starts on the CPU and moves to WebGPU once its ke
   console.log(`backend=webgpu measured: WebGPU ${handover.webgpu_ms_per_batch} ms per batch, CPU ${handover.cpu_ms_per_batch} ms; handover at step ${handover.step} after ${handover.seconds} s`);
   assert.ok(handover.cpu_ms_per_batch > 0 && handover.webgpu_ms_per_batch > handover.cpu_ms_per_batch, JSON.stringify(handover));
   assert.match(await page.locator('#notice').textContent(), /WebGPU [\d.]+ ms per batch, CPU [\d.]+ ms: training on WebGPU, as the link asks/);
-  await page.waitForFunction(() => document.body.dataset.backend === 'webgpu', null, { timeout: 60_000, polling: 250 });
+  await page.waitForFunction(() => document.body.dataset.backend === 'webgpu', null, { timeout: 240_000, polling: 250 });
   // The history before the handover is kept, and training goes on on the GPU.
   await page.waitForFunction((n) => Number(document.body.dataset.steps) >= n + 8, handover.step, { timeout: 240_000, polling: 500 });
   const backend = await page.locator('#backend').textContent();
@@ -318,7 +318,7 @@ test('when the WebGPU module cannot load, training stays on the CPU and says so'
   const broken = (page) => page.context().route('**/pkg/rnn_playground_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
   const { page, errors } = await open(WEBGPU_RUN.replace('epochs=200', 'epochs=3'), { before: broken });
   await waitForEvent(page, 'ready', 60_000);
-  await page.waitForFunction(() => window.__events.some((e) => e.type === 'fallback'), null, { timeout: 60_000, polling: 250 });
+  await page.waitForFunction(() => window.__events.some((e) => e.type === 'fallback'), null, { timeout: 240_000, polling: 250 });
   const [fallback] = await events(page, 'fallback');
   assert.equal(fallback.to, 'cpu', JSON.stringify(fallback));
   assert.match(await page.locator('#notice').textContent(), /WebGPU could not start.*stays on the CPU/);
@@ -334,7 +334,7 @@ test('a lost GPU moves the run to the CPU, keeping its history', async () => {
   const { page, errors } = await open(WEBGPU_RUN);
   await waitForEvent(page, 'ready', 60_000);
   await waitForHandover(page);
-  await page.waitForFunction(() => document.body.dataset.backend === 'webgpu' && Number(document.body.dataset.checkpointStep) > 0, null, { timeout: 60_000, polling: 250 });
+  await page.waitForFunction(() => document.body.dataset.backend === 'webgpu' && Number(document.body.dataset.checkpointStep) > 0, null, { timeout: 240_000, polling: 250 });
   const saved = await page.evaluate(() => Number(document.body.dataset.checkpointStep));
   const worker = page.workers().find((w) => w.url().includes('module=gpu'));
   const destroyed = await worker.evaluate(() => {
