@@ -12,7 +12,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
-use super::inference::{self, batch_tensors, prediction_count, valid_batch_sums};
+use super::inference::{batch_tensors, prediction_count, valid_batch_sums};
 use super::loss::{activation_penalties, cross_entropy};
 use super::metrics::{EpochRecord, History, SmoothLoss};
 use super::optim::{FastaiAdam, StepSettings, grad_square_sums};
@@ -22,6 +22,7 @@ use crate::data::{Batch, Corpus, DataLayout, DataSplits};
 use crate::model::{LanguageModel, LayerState};
 use crate::rng::RunRng;
 
+mod asking;
 mod checkpoint;
 mod pending;
 
@@ -375,56 +376,6 @@ impl Trainer {
         });
     }
 
-    /// Validation loss and accuracy of the current weights, from a zero state, without training
-    /// and without touching the run's own state: [loss, accuracy], still on the device.
-    pub fn evaluate_tensor(&self) -> Tensor<1> {
-        inference::evaluate(
-            &self.model().valid(),
-            &self.data.valid_batches,
-            self.config.every_token,
-            self.config.stateful,
-            &self.base_device,
-        )
-    }
-
-    /// `evaluate_tensor`, read back (blocking: native only). Returns (valid loss, accuracy).
-    pub fn evaluate(&self) -> (f64, f64) {
-        let v = self
-            .evaluate_tensor()
-            .into_data()
-            .convert::<f32>()
-            .try_to_vec::<f32>()
-            .expect("f32 metrics");
-        (v[0] as f64, v[1] as f64)
-    }
-
-    /// Validation accuracy at each position within the sequence (`inference::accuracy_by_position`,
-    /// state handled as `evaluate_tensor` does), still on the device; an error for a model that
-    /// predicts only the last token.
-    pub fn accuracy_by_position_tensor(&self) -> Result<Tensor<1>, TrainError> {
-        if !self.config.every_token {
-            return Err(TrainError::NotNow(
-                "accuracy by position needs a prediction after every token (every=1)".into(),
-            ));
-        }
-        Ok(inference::accuracy_by_position(
-            &self.model().valid(),
-            &self.data.valid_batches,
-            self.config.stateful,
-            &self.base_device,
-        ))
-    }
-
-    /// `accuracy_by_position_tensor`, read back (blocking: native only).
-    pub fn accuracy_by_position(&self) -> Result<Vec<f32>, TrainError> {
-        Ok(self
-            .accuracy_by_position_tensor()?
-            .into_data()
-            .convert::<f32>()
-            .try_to_vec::<f32>()
-            .expect("f32 accuracies"))
-    }
-
     /// Runs the rest of the current epoch (training and validation) and reads its record.
     pub fn run_epoch(&mut self) -> Result<Option<EpochRecord>, TrainError> {
         while !self.is_done() {
@@ -439,17 +390,6 @@ impl Trainer {
     /// Zeroes the hidden state (what ModelResetter does).
     pub fn reset_state(&mut self) {
         self.hidden_state = None;
-    }
-
-    /// Next-token probabilities after `ids` (not empty; eval mode, from a zero state), still on
-    /// the device.
-    pub fn next_token_probs(&self, ids: &[usize]) -> Tensor<1> {
-        inference::next_token_probs(&self.model().valid(), ids, &self.base_device)
-    }
-
-    /// Every layer's hidden state after each token of `ids`: [layers, time, hidden].
-    pub fn hidden_activations(&self, ids: &[usize]) -> Tensor<3> {
-        inference::hidden_activations(&self.model().valid(), ids, &self.base_device)
     }
 
     /// Training batches per epoch.
