@@ -3,13 +3,13 @@
 use std::process::ExitCode;
 
 use clap::{ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
-use rnn_playground::backend::{describe, gpu_dispatches, native_device};
+use rnn_playground::backend::{describe, native_device};
 use rnn_playground::book::book_accuracy;
 use rnn_playground::config::SETTINGS;
 use rnn_playground::config::schema::defaults_in_words;
 use rnn_playground::config::setting::Range;
 use rnn_playground::data::{Corpus, dataset_facts};
-use rnn_playground::train::TrainError;
+use rnn_playground::train::{DispatchTally, TrainError};
 use rnn_playground::{EpochRecord, RunConfig, Trainer};
 use serde_json::json;
 
@@ -302,15 +302,9 @@ fn epoch_counting_dispatches(
     started: web_time::Instant,
     first_step: &mut Option<f64>,
 ) -> Result<(Option<EpochRecord>, Option<f64>), TrainError> {
-    let (mut launches, mut batches) = (0, 0);
+    let mut tally = DispatchTally::default();
     while !trainer.is_done() {
-        let (step, before) = (trainer.progress(false).step, gpu_dispatches());
-        let progress = trainer.advance()?;
-        if let (true, Some(before), Some(after)) = (progress.step > step, before, gpu_dispatches())
-        {
-            launches += after - before;
-            batches += 1;
-        }
+        let progress = tally.advance(trainer)?;
         if first_step.is_none() && progress.step > 0 {
             trainer.flush()?;
             *first_step = Some(started.elapsed().as_secs_f64());
@@ -320,8 +314,7 @@ fn epoch_counting_dispatches(
         }
     }
     trainer.flush()?;
-    let per_batch = (batches > 0).then(|| launches as f64 / batches as f64);
-    Ok((trainer.history().epochs.last().cloned(), per_batch))
+    Ok((trainer.history().epochs.last().cloned(), tally.per_batch()))
 }
 
 fn print_epoch(format: Format, r: &EpochRecord, backend: &str, dispatches: Option<f64>) {

@@ -3,6 +3,7 @@
 //! it; `inference` uses a model without training it, `checkpoint` is a run's state as bytes.
 
 pub mod checkpoint;
+pub mod dispatches;
 pub mod inference;
 pub mod loss;
 pub mod metrics;
@@ -11,5 +12,6 @@ pub mod schedule;
 pub mod trainer;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
+pub use dispatches::DispatchTally;
 pub use metrics::{EpochRecord, History, StepRecord};
 pub use trainer::{Phase, Progress, TrainError, Trainer};

@@ -13,7 +13,9 @@ use wasm_bindgen_futures::future_to_promise;
 use super::device::{backend_description, backend_name, choose_device};
 use super::{config_from_js, js_error, to_js};
 use crate::config::BackendChoice;
-use crate::train::{Checkpoint, EpochRecord, Progress, StepRecord, TrainError, Trainer};
+use crate::train::{
+    Checkpoint, DispatchTally, EpochRecord, Progress, StepRecord, TrainError, Trainer,
+};
 
 struct RunState {
     trainer: Trainer,
@@ -109,23 +111,14 @@ impl Run {
             );
             let mut error: Option<TrainError> = None;
             let mut progress = run.trainer.progress(false);
-            let (mut launches, mut trained) = (0, 0);
+            let mut tally = DispatchTally::default();
             for _ in 0..batches.max(1) {
                 if run.trainer.is_done() {
                     break;
                 }
-                let before = crate::backend::gpu_dispatches();
-                match run.trainer.advance() {
+                match tally.advance(&mut run.trainer) {
                     Ok(p) => {
                         let finished = p.epoch_finished;
-                        if let (true, Some(before), Some(after)) = (
-                            p.step > progress.step,
-                            before,
-                            crate::backend::gpu_dispatches(),
-                        ) {
-                            launches += after - before;
-                            trained += 1;
-                        }
                         progress = p;
                         if finished {
                             break;
@@ -147,8 +140,11 @@ impl Run {
                 epochs: &history.epochs[epochs_before..],
                 done: run.trainer.is_done(),
                 device_error: matches!(error, Some(TrainError::Device(_))),
-                gpu_dispatches_per_batch: (trained > 0 && run.backend == BackendChoice::Wgpu)
-                    .then(|| launches as f64 / trained as f64),
+                // The counter may run in this module for another run on WebGPU: only a WebGPU
+                // run's figure is its own.
+                gpu_dispatches_per_batch: tally
+                    .per_batch()
+                    .filter(|_| run.backend == BackendChoice::Wgpu),
                 error: error.map(|e| e.to_string()),
             };
             to_js(&advanced)
